@@ -1,0 +1,109 @@
+"""Exact float32 arithmetic helpers for the mpmath reference.
+
+Every input a candidate sees is a float32, and every constant Keras materialises
+(epsilon, clip bounds, smoothing coefficients) is a float32 too. These helpers turn
+those values into exact mpmath numbers, round mpmath numbers to float32 when the
+spec says Keras does, and measure distances in float32 units in the last place.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mpmath
+import numpy as np
+
+__all__ = [
+    "UNIT_ROUNDOFF",
+    "EPSILON",
+    "CLIP_LOW",
+    "CLIP_HIGH",
+    "mp",
+    "to_mpf",
+    "mpf_array",
+    "round_f32",
+    "is_f32",
+    "ulp32",
+    "f32_str",
+]
+
+mp = mpmath.mp
+
+#: u = 2^-24: one float32 rounding to nearest moves a value by at most u times itself.
+UNIT_ROUNDOFF = mpmath.mpf(2) ** -24
+
+#: Keras' epsilon (``backend.epsilon() == 1e-7``) as the float32 tensors hold it:
+#: 1.00000001168609742e-07 (bits 0x33D6BF95).
+EPSILON = float(np.float32(1e-7))
+#: The clip bounds ``clip(p, eps, 1 - eps)``: ``1 - 1e-7`` is not a float32; the nearest
+#: float32 is ``1 - 2^-23`` (SPEC-NOTES §1), whether the subtraction happens in float64
+#: (Keras 3) or in float32 (Keras 2).
+CLIP_LOW = EPSILON
+CLIP_HIGH = float(np.float32(1.0 - 1e-7))
+assert CLIP_HIGH == 1.0 - 2.0**-23
+
+
+def to_mpf(x: float | np.floating) -> mpmath.mpf:
+    """The exact value of a float (float32 or float64) as an mpmath number."""
+    return mpmath.mpf(float(x))
+
+
+def mpf_array(values: np.ndarray) -> np.ndarray:
+    """An object array of exact mpmath numbers with the shape of ``values``."""
+    arr = np.asarray(values, dtype=np.float64)
+    out = np.empty(arr.shape, dtype=object)
+    for idx, v in np.ndenumerate(arr):
+        out[idx] = mpmath.mpf(float(v))
+    return out
+
+
+def round_f32(x: mpmath.mpf) -> mpmath.mpf:
+    """Round to the nearest float32 (ties to even), as a float32 operation would.
+
+    The exponent range is not clamped: every value the reference rounds this way is a
+    normal float32 (constants and labels in [1e-7, 1]).
+    """
+    if x == 0 or not mpmath.isfinite(x):
+        return mpmath.mpf(x)
+    with mpmath.workprec(24):
+        return +mpmath.mpf(x)
+
+
+def is_f32(x: mpmath.mpf) -> bool:
+    """True when ``x`` is exactly a float32, so storing it as one rounds nothing."""
+    return round_f32(x) == x
+
+
+def ulp32(x: float | mpmath.mpf) -> float:
+    """The float32 unit in the last place at ``|x|`` (2^-149 at zero and below the normals)."""
+    ax = abs(float(x))
+    if ax == 0.0 or not math.isfinite(ax):
+        return 2.0**-149
+    e = math.frexp(ax)[1] - 1  # ax = m * 2^e with 1 <= m < 2
+    return 2.0 ** max(e - 23, -149)
+
+
+def f32_str(x: float | np.floating) -> str:
+    """The shortest decimal that reads back as the same float32, in a YAML-1.1-safe form.
+
+    PyYAML (YAML 1.1) reads ``1e-07`` as a string: a float needs a dot and a signed
+    exponent, so ``1.0e-07`` is written instead.
+    """
+    f = np.float32(x)
+    if not np.isfinite(f):
+        return ".nan" if np.isnan(f) else (".inf" if f > 0 else "-.inf")
+    if f == 0:
+        return "-0.0" if np.signbit(f) else "0.0"
+    af = abs(float(f))
+    if 1e-4 <= af < 1e7:
+        s = np.format_float_positional(f, unique=True, trim="0")
+    else:
+        s = np.format_float_scientific(f, unique=True, trim="0", exp_digits=2)
+        mant, exp = s.split("e")
+        if "." not in mant:
+            mant += ".0"
+        s = f"{mant}e{exp}"
+    if "." not in s and "e" not in s:
+        s += ".0"
+    assert np.float32(float(s)) == f, (s, f)
+    return s

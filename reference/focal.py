@@ -1,0 +1,123 @@
+"""``categorical_focal_crossentropy``, identical in keras3 and keras2 but for named details.
+
+With ``z`` the (smoothed) one-hot labels and ``axis`` the class axis:
+
+* label smoothing: ``z = y * (1 - ls) + ls / K`` where K is the size of the **last**
+  axis in both released profiles (``Profile.focal_smoothing_classes``; Keras master
+  uses the size of ``axis``, keras#23451 / PR #23437);
+* ``from_logits=True``: ``y_pred = softmax(y_pred, axis)``;
+* always renormalised: ``p = y_pred / sum(y_pred, axis)``, then ``p = clip(p, eps, 1 - eps)``
+  (clip only: no extra epsilon in the log, in keras2 too);
+* ``l = sum over axis of alpha * (1 - p)^gamma * (-z * log(p))`` (a sum, not a mean),
+  with ``alpha`` a scalar or a list broadcast numpy-style against the **last** axis.
+
+Seed 001 prints 2.63401289e-04 for its first row because its decimal inputs were not
+float32; on float32 inputs the algorithm gives 2.6340148e-04 (tests show both).
+"""
+
+from __future__ import annotations
+
+import math
+
+import mpmath
+import numpy as np
+
+from reference.errors import SpecError
+from reference.floats import CLIP_HIGH, CLIP_LOW, UNIT_ROUNDOFF, is_f32, mpf_array, to_mpf
+from reference.profiles import Profile, get_profile
+from reference.smoothing import smooth_labels
+from reference.tracked import Tracked
+
+__all__ = ["categorical_focal_crossentropy"]
+
+_LO, _HI = to_mpf(CLIP_LOW), to_mpf(CLIP_HIGH)
+
+
+def _row(y_row, dz_row, x_row, alpha_row, gamma, from_logits):
+    """Loss and budget of one row of K classes (all lists of mpf)."""
+    u = UNIT_ROUNDOFF
+    k = len(x_row)
+    sum_steps = math.ceil(math.log2(k)) + 1 if k > 1 else 0
+    if from_logits:
+        m = max(x_row)
+        e = [mpmath.exp(x - m) for x in x_row]
+        s = sum(e)
+        probs = [ei / s for ei in e]
+        # softmax in float32: x - m (|x - m| u absolute, so relative in exp), exp, the
+        # sum and the division; then the renormalisation's sum and division again.
+        rel = [(abs(x - m) + 2 + sum_steps) * u + (sum_steps + 1) * u for x in x_row]
+    else:
+        s = sum(x_row)
+        if s == 0:
+            raise SpecError("zero_row", "a row of y_pred sums to 0: Keras divides by it (NaN)")
+        probs = [x / s for x in x_row]
+        rel = [(sum_steps + 1) * u] * k
+    loss = mpmath.mpf(0)
+    budget = mpmath.mpf(0)
+    magnitude = mpmath.mpf(0)
+    gamma = to_mpf(gamma)
+    for z, dz, p_raw, r, a in zip(y_row, dz_row, probs, rel, alpha_row):
+        clipped = not (_LO <= p_raw <= _HI)
+        p = min(max(p_raw, _LO), _HI)
+        q = 1 - p
+        log_p = mpmath.log(p)
+        mod = q**gamma if gamma != 0 else mpmath.mpf(1)
+        term = a * mod * (-z * log_p)
+        loss += term
+        magnitude += abs(term)
+        budget += abs(a * mod * log_p) * dz  # via the smoothed label
+        if not clipped:  # via the rounded renormalised p: d term / d p
+            dq = gamma * q ** (gamma - 1) if gamma != 0 else 0
+            dterm = a * z * (dq * log_p - mod / p)
+            budget += abs(dterm) * r * p
+        if gamma != 0 and not is_f32(q):  # 1 - p rounded: gamma * u * |term|
+            budget += gamma * u * abs(term)
+    return loss, budget, magnitude
+
+
+def categorical_focal_crossentropy(
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    *,
+    alpha: float | list[float] = 0.25,
+    gamma: float = 2.0,
+    from_logits: bool = False,
+    label_smoothing: float = 0.0,
+    axis: int = -1,
+    profile: str | Profile = "keras3",
+) -> Tracked:
+    """``keras.losses.categorical_focal_crossentropy``: per-row loss, the class axis summed."""
+    prof = get_profile(profile)
+    yt, yp = mpf_array(y_true), mpf_array(y_pred)
+    if yt.shape != yp.shape:
+        raise SpecError("shape_mismatch", f"y_true shape {yt.shape} != y_pred shape {yp.shape}")
+    ndim = yp.ndim
+    if ndim == 0:
+        raise SpecError("rank", "categorical_focal_crossentropy needs inputs of rank >= 1")
+    if not -ndim <= axis < ndim:
+        raise SpecError("axis", f"axis {axis} is out of range for rank {ndim}")
+    ax = axis % ndim
+    if label_smoothing:
+        classes = yt.shape[-1] if prof.focal_smoothing_classes == "last" else yt.shape[ax]
+        z, dz = smooth_labels(yt, label_smoothing, mpmath.mpf(1) / classes, prof)
+    else:
+        z, dz = yt, np.full(yt.shape, mpmath.mpf(0), dtype=object)
+    alpha_arr = mpf_array(np.asarray(alpha, dtype=np.float32))
+    try:
+        alpha_full = np.broadcast_to(alpha_arr, yp.shape)  # numpy-style: against the last axis
+    except ValueError:
+        raise SpecError(
+            "alpha_shape", f"alpha of shape {alpha_arr.shape} does not broadcast to {yp.shape}"
+        ) from None
+    # Move the class axis last and loop over rows.
+    zm, dzm, xm, am = (np.moveaxis(a, ax, -1) for a in (z, dz, yp, alpha_full))
+    out_shape = xm.shape[:-1]
+    loss = np.empty(out_shape, dtype=object)
+    budget = np.empty(out_shape, dtype=object)
+    magnitude = np.empty(out_shape, dtype=object)
+    for idx in np.ndindex(*out_shape):
+        loss[idx], budget[idx], magnitude[idx] = _row(
+            list(zm[idx]), list(dzm[idx]), list(xm[idx]), list(am[idx]), gamma, from_logits
+        )
+    # Each row is a sum of K per-class terms: K summed terms, magnitude sum(|term|).
+    return Tracked(loss, budget, magnitude, np.full(out_shape, yp.shape[ax], dtype=int))

@@ -1,0 +1,157 @@
+"""The loss classes: ``BinaryCrossentropy`` and ``CategoricalFocalCrossentropy`` called
+with ``sample_weight`` and a ``reduction``.
+
+``loss(y_true, y_pred, sample_weight)`` computes the per-sample values with the function,
+lines the weight up with them, multiplies, and reduces:
+
+* ``sum``: ``sum(l*w)``;
+* ``sum_over_batch_size`` (keras2 ``auto`` too; keras3 ``mean`` since 3.7):
+  ``sum(l*w) / size(l*w)``, the **element count**, not the weight sum (keras#19740);
+* keras3 ``mean_with_sample_weight`` (3.7+): ``sum(l*w) / sum(w)`` with ``w`` as passed
+  (after the rank fix, not broadcast), or ``sum_over_batch_size`` without weights;
+* ``none`` (and keras3's ``None``): ``l*w`` unreduced.
+Both skip the reduction when the weighted values are a scalar; ``divide_no_nan``
+makes 0/0 a 0.
+
+Where the profiles differ (``Profile.loss_weight_alignment``): keras2 expands a weight of
+rank one less than the values with a trailing 1 (so a (B,) weight weights rows of (B,T)
+values); keras3 only squeezes or adds a trailing *1* dim and otherwise broadcasts numpy
+style, aligning a (B,) weight with the **last** axis of (B,T) values (a shape error when
+B != T, column weights when B == T; SPEC-NOTES §3). keras2 rejects ``None`` and keras3
+rejects ``auto``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mpmath
+import numpy as np
+
+from reference.bce import binary_crossentropy
+from reference.errors import SpecError
+from reference.floats import mpf_array
+from reference.focal import categorical_focal_crossentropy
+from reference.profiles import Profile, get_profile
+from reference.tracked import Tracked
+
+__all__ = ["FUNCTIONS", "loss_class", "same_rank_shapes", "align_weight_keras3", "align_weight_keras2"]
+
+FUNCTIONS = {
+    "binary_crossentropy": binary_crossentropy,
+    "categorical_focal_crossentropy": categorical_focal_crossentropy,
+}
+
+
+def _squeeze_last(a: np.ndarray) -> np.ndarray:
+    return a.reshape(a.shape[:-1])
+
+
+def _expand_last(a: np.ndarray) -> np.ndarray:
+    return a.reshape(a.shape + (1,))
+
+
+def same_rank_shapes(s1: tuple, s2: tuple) -> tuple[tuple, tuple]:
+    """keras3 ``squeeze_or_expand_to_same_rank(x1, x2)`` on shapes (keras/src/losses/loss.py).
+
+    Acts only when the ranks differ by one and the larger one ends in a 1: a rank-1 side
+    gets a trailing 1, otherwise the trailing 1 is squeezed.
+    """
+    r1, r2 = len(s1), len(s2)
+    if r1 == r2 + 1 and s1[-1] == 1:
+        if r2 == 1:
+            s2 = s2 + (1,)
+        else:
+            s1 = s1[:-1]
+    if r2 == r1 + 1 and s2[-1] == 1:
+        if r1 == 1:
+            s1 = s1 + (1,)
+        else:
+            s2 = s2[:-1]
+    return s1, s2
+
+
+def align_weight_keras3(values_shape: tuple, w: np.ndarray) -> tuple[tuple, np.ndarray]:
+    """keras3 ``squeeze_or_expand_to_same_rank(values, w)``: new values shape and weight."""
+    values_shape, wshape = same_rank_shapes(values_shape, w.shape)
+    return values_shape, w.reshape(wshape)
+
+
+def align_weight_keras2(values_shape: tuple, w: np.ndarray) -> tuple[tuple, np.ndarray]:
+    """keras2 ``losses_utils.squeeze_or_expand_dimensions(values, None, w)``."""
+    vr, wr = len(values_shape), w.ndim
+    if wr == 0:
+        return values_shape, w
+    if wr - vr == 1:
+        if w.shape[-1] != 1:
+            raise SpecError(
+                "weight_shape",
+                f"keras2 squeezes the last dim of a weight of shape {w.shape} against values "
+                f"of shape {values_shape}, and it is not 1",
+            )
+        w = _squeeze_last(w)
+    elif vr - wr == 1:
+        w = _expand_last(w)
+    return values_shape, w
+
+
+_ALIGN = {"right_aligned": align_weight_keras3, "expand_trailing": align_weight_keras2}
+
+
+def loss_class(
+    function: str,
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    sample_weight: np.ndarray | None = None,
+    *,
+    reduction: str | None = "default",
+    profile: str | Profile = "keras3",
+    **fn_kwargs,
+) -> Tracked:
+    """``LossClass(reduction=..., **fn_kwargs)(y_true, y_pred, sample_weight)``."""
+    prof = get_profile(profile)
+    if reduction == "default":
+        reduction = prof.default_reduction
+    if reduction not in prof.reductions:
+        raise SpecError(
+            "unknown_reduction", f"{prof.name} rejects reduction={reduction!r}; it accepts {prof.reductions}"
+        )
+    try:
+        fn = FUNCTIONS[function]
+    except KeyError:
+        raise ValueError(f"unknown function {function!r}") from None
+    yt, yp = np.asarray(y_true), np.asarray(y_pred)
+    if prof.loss_weight_alignment == "right_aligned":
+        # keras3 LossFunctionWrapper.call fixes y_true against y_pred the same way; keras2
+        # does so only for tf tensors, and candidates are handed numpy arrays.
+        st, sp = same_rank_shapes(yt.shape, yp.shape)
+        yt, yp = yt.reshape(st), yp.reshape(sp)
+    values = fn(yt, yp, profile=prof, **fn_kwargs)
+    wdiv = None
+    if sample_weight is not None:
+        w = mpf_array(np.asarray(sample_weight, dtype=np.float32))
+        vshape, w = _ALIGN[prof.loss_weight_alignment](values.shape, w)
+        values = values.reshape(vshape)
+        try:
+            np.broadcast_shapes(vshape, w.shape)
+        except ValueError:
+            raise SpecError(
+                "weight_shape",
+                f"sample_weight of shape {w.shape} does not broadcast against loss values of shape {vshape}",
+            ) from None
+        values = values.weighted(w)
+        wdiv = w
+    if reduction in (None, "none") or values.shape == () or values.shape == (0,):
+        return values
+    total = values.sum()
+    if reduction == "sum":
+        return total
+    if reduction == "mean_with_sample_weight" and wdiv is not None:
+        divisor = mpmath.fsum(wdiv.ravel())
+        # the weight sum is rounded too: count it with the summed terms
+        total = Tracked(total.value, total.budget, total.magnitude, total.terms + wdiv.size)
+    else:
+        divisor = mpmath.mpf(math.prod(values.shape))
+    if divisor == 0:
+        return Tracked.zero()  # divide_no_nan
+    return total.scale(1 / divisor)

@@ -1,0 +1,124 @@
+"""The ``BinaryCrossentropy`` metric as a state machine: ``update_state``, ``result``,
+``reset_state``.
+
+State is ``total`` and ``count``; ``result() = divide_no_nan(total, count)``, so the empty
+state's result is 0. Each ``update_state(y_true, y_pred, sample_weight)`` computes the
+per-sample values ``v = binary_crossentropy(y_true, y_pred)`` (axis -1; the metric has no
+``axis`` argument) and then, per ``Profile.metric_count``:
+
+* keras2, counts **elements** (``Reduce.update_state``): the weight is rank-fixed like
+  the loss's (a (B,) weight against (B,T) values gets a trailing 1) and broadcast to the
+  values; ``total += sum(v*w)``, ``count += sum(broadcast w)`` (or ``size(v)``). A scalar
+  weight therefore counts every element of every batch.
+* keras3, counts **samples** (``Mean.update_state`` / ``reduce_to_samplewise_values``):
+  values are mean-reduced down to the weight's rank, the weight is broadcast to them,
+  multiplied in, and both are mean-reduced to one per sample; ``total += sum``,
+  ``count += sum(per-sample w)`` (or the batch size; 1 for a scalar value). A scalar
+  weight counts each *batch* once: batches of 2 and 1 samples with w=1 give keras2
+  0.9608008 and keras3 1.2962472 (SPEC-NOTES §5).
+
+keras2 also fixes y_true's rank against y_pred's ((n,) vs (n,1) works); keras3 does not
+(the function then rejects unequal shapes).
+"""
+
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+
+from reference.bce import binary_crossentropy
+from reference.errors import SpecError
+from reference.floats import mpf_array
+from reference.losses import align_weight_keras2, same_rank_shapes
+from reference.profiles import Profile, get_profile
+from reference.tracked import Tracked
+
+__all__ = ["BinaryCrossentropyMetric"]
+
+
+def _mean_trailing(t: Tracked, keep: int) -> Tracked:
+    """Mean over every axis from ``keep`` on (``reduce_fn(values, axis=range(keep, ndim))``)."""
+    axes = tuple(range(keep, len(t.shape)))
+    return t.mean(axis=axes) if axes else t
+
+
+class BinaryCrossentropyMetric:
+    """``keras.metrics.BinaryCrossentropy(from_logits, label_smoothing)`` in one profile."""
+
+    def __init__(self, *, from_logits: bool = False, label_smoothing: float = 0.0, profile: str | Profile = "keras3"):
+        self.profile = get_profile(profile)
+        self.from_logits = from_logits
+        self.label_smoothing = label_smoothing
+        self.reset_state()
+
+    def reset_state(self) -> None:
+        """Zero ``total`` and ``count``."""
+        self.total = Tracked.zero()
+        self.count = mpmath.mpf(0)
+        self.count_terms = 0
+
+    def update_state(self, y_true, y_pred, sample_weight=None) -> None:
+        """Accumulate one batch; a rejected batch leaves the state as it was."""
+        yt, yp = np.asarray(y_true, dtype=np.float32), np.asarray(y_pred, dtype=np.float32)
+        count_elements = self.profile.metric_count == "elements"
+        if count_elements:  # keras2 remove_squeezable_dimensions: squeeze a trailing 1
+            if yp.ndim == yt.ndim + 1 and yp.shape[-1] == 1:
+                yp = yp.reshape(yp.shape[:-1])
+            elif yt.ndim == yp.ndim + 1 and yt.shape[-1] == 1:
+                yt = yt.reshape(yt.shape[:-1])
+        values = binary_crossentropy(
+            yt, yp, from_logits=self.from_logits, label_smoothing=self.label_smoothing, profile=self.profile
+        )
+        if sample_weight is None:
+            if count_elements:
+                n = values.value.size
+            else:
+                n = values.shape[0] if values.shape else 1
+            self._accumulate(values.sum(), mpmath.mpf(n), 0)
+            return
+        w = mpf_array(np.asarray(sample_weight, dtype=np.float32))
+        if count_elements:
+            vshape, w = align_weight_keras2(values.shape, w)
+            values = values.reshape(vshape)
+            try:
+                wb = np.broadcast_to(w, vshape)
+            except ValueError:  # Reduce: mean-reduce the values down to the weight's rank
+                values = _mean_trailing(values, w.ndim)
+                try:
+                    wb = np.broadcast_to(w, values.shape)
+                except ValueError:
+                    raise SpecError(
+                        "weight_shape", f"sample_weight of shape {w.shape} does not broadcast to {values.shape}"
+                    ) from None
+            self._accumulate(values.weighted(wb).sum(), mpmath.fsum(wb.ravel()), wb.size)
+            return
+        vshape, wshape = same_rank_shapes(values.shape, w.shape)
+        values, w = values.reshape(vshape), w.reshape(wshape)
+        if values.value.ndim > w.ndim:
+            values = _mean_trailing(values, w.ndim)
+        try:
+            wb = np.broadcast_to(w, values.shape)
+        except ValueError:
+            raise SpecError(
+                "weight_shape", f"sample_weight of shape {w.shape} does not broadcast to {values.shape}"
+            ) from None
+        weighted = values.weighted(wb)
+        per_sample_w = wb
+        if w.ndim > 1:
+            per_sample_w = np.asarray(
+                [mpmath.fsum(row.ravel()) / row.size for row in wb.reshape(wb.shape[0], -1)], dtype=object
+            )
+        weighted = _mean_trailing(weighted, 1)
+        self._accumulate(weighted.sum(), mpmath.fsum(np.asarray(per_sample_w).ravel()), wb.size)
+
+    def _accumulate(self, batch_total: Tracked, batch_count, count_terms: int) -> None:
+        self.total = self.total.add(batch_total)
+        self.count += batch_count
+        self.count_terms += count_terms
+
+    def result(self) -> Tracked:
+        """``divide_no_nan(total, count)``."""
+        if self.count == 0:
+            return Tracked.zero()
+        t = self.total.scale(1 / self.count)
+        return Tracked(t.value, t.budget, t.magnitude, t.terms + self.count_terms)

@@ -1,0 +1,44 @@
+"""Label smoothing as Keras computes it, with the rounding budget of each smoothed label."""
+
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+
+from reference.floats import UNIT_ROUNDOFF, is_f32, round_f32, to_mpf
+from reference.profiles import Profile
+
+__all__ = ["smooth_labels"]
+
+
+def smooth_labels(
+    y_true: np.ndarray, label_smoothing: float, toward: mpmath.mpf, profile: Profile
+) -> tuple[np.ndarray, np.ndarray]:
+    """``z = y * (1 - ls) + ls * toward`` with Keras' float32 constants, and each ``|dz|``.
+
+    ``toward`` is 1/2 for binary crossentropy (squeeze toward 0.5) and 1/K for
+    categorical focal crossentropy. The constants are rounded as the profile rounds them:
+    keras3 rounds ``1.0 - ls`` (computed in Python) once; keras2 first makes ``ls`` a
+    float32 tensor. The budget ``|dz|`` counts the constants' own roundings (a float64
+    implementation uses the unrounded ones), the product ``y * c1`` and the sum, each
+    only where the exact value is not already a float32.
+    """
+    ls = to_mpf(label_smoothing)
+    ls_seen = round_f32(ls) if profile.label_smoothing_as_tensor else ls
+    exact_c1, exact_c2 = 1 - ls, ls * toward
+    c1 = round_f32(1 - ls_seen)
+    c2 = round_f32(round_f32(ls) * toward) if toward != mpmath.mpf(1) / 2 else round_f32(ls_seen / 2)
+    z = np.empty(y_true.shape, dtype=object)
+    dz = np.empty(y_true.shape, dtype=object)
+    u = UNIT_ROUNDOFF
+    for idx, y in np.ndenumerate(y_true):
+        prod = y * c1
+        val = prod + c2
+        budget = abs(y) * abs(c1 - exact_c1) + abs(c2 - exact_c2)
+        if not is_f32(prod):
+            budget += u * abs(prod)
+        if not is_f32(val):
+            budget += u * abs(val)
+        z[idx] = val
+        dz[idx] = budget
+    return z, dz

@@ -1,0 +1,154 @@
+"""Values that carry what their float32 tolerance needs, and the tolerance rule.
+
+The reference computes each result exactly (mpmath) on the float32 inputs and the
+float32 constants Keras uses. A float32 implementation of the same algorithm cannot
+match that exactly: it must round some intermediates, and its elementary functions
+and sums round too. The tolerance rule bounds that, and nothing more.
+
+The rule (first-order error analysis, u = 2^-24):
+
+    tol = B + (K_EVAL + ceil(log2(n)) + 2) * u * M,   then at least max(ulp32(v), 2^-126)
+
+* **B, the rounding budget**: for every intermediate that the algorithm itself must hold
+  as a float32 and that is *not* exactly a float32 (smoothed labels, ``1 - p``, ``x*z``,
+  ``p + eps`` in keras2, the renormalised ``p``, softmax outputs), ``|dF/dv| * r * u * |v|``
+  where ``r`` counts the roundings that produce ``v``. This is what gives cancellation
+  (a large logit times a smoothed label) the room it really needs. Intermediates that are
+  exact in float32 (an unsmoothed 0/1 label, ``10 - 10*1``) contribute nothing, so a
+  well-conditioned case gets only a few ulps.
+* **M, the magnitude**: the result recomputed with ``|w * l|`` for every per-element loss
+  ``l`` and weight ``w`` that it sums. ``K_EVAL * u * M`` allows each per-element loss a few
+  ulps for its own log/exp/pow and products (measured spread of real backends: 0-6 ulp,
+  SPEC-NOTES §10); ``(ceil(log2 n) + 2) * u * M`` allows a pairwise-order sum of ``n`` terms and
+  the final division. Because ``M`` is built from the per-element *losses*, not from the
+  terms inside them, an implementation that loses digits to cancellation the algorithm
+  does not have (sigmoid then log for a logit) is caught.
+* **Floors**: a float32 result cannot be closer than its own ulp, and results below the
+  smallest normal (2^-126) may be flushed to zero by accelerators.
+
+The rule is general: nothing in it depends on a case's id or on a candidate.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import mpmath
+import numpy as np
+
+from reference.floats import UNIT_ROUNDOFF, ulp32
+
+__all__ = ["K_EVAL", "Tracked", "tolerance_of"]
+
+#: ulps of each per-element loss allowed for its own elementary functions and products.
+K_EVAL = 8
+#: float32's smallest normal number; below it accelerators may flush to zero.
+FTZ_FLOOR = mpmath.mpf(2) ** -126
+
+
+def _zeros_like(a: np.ndarray) -> np.ndarray:
+    out = np.empty(a.shape, dtype=object)
+    out[...] = mpmath.mpf(0)
+    return out
+
+
+@dataclass(frozen=True)
+class Tracked:
+    """An exact result with its rounding budget, magnitude and summed-term count.
+
+    All four are numpy arrays of one shape (object arrays of mpf, and int for ``terms``).
+    Linear steps (means, sums, weights, division by a count) act on all of them.
+    """
+
+    value: np.ndarray
+    budget: np.ndarray
+    magnitude: np.ndarray
+    terms: np.ndarray
+
+    @staticmethod
+    def elementwise(value: np.ndarray, budget: np.ndarray) -> Tracked:
+        """Per-element losses: each is its own magnitude, one term each."""
+        value = np.asarray(value, dtype=object)
+        mag = np.empty(value.shape, dtype=object)
+        for idx, v in np.ndenumerate(value):
+            mag[idx] = abs(v)
+        return Tracked(value, np.asarray(budget, dtype=object), mag, np.ones(value.shape, int))
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.value.shape
+
+    def sum(self, axis=None) -> Tracked:
+        """Sum over ``axis`` (an int, a tuple, or None for all)."""
+        return Tracked(
+            _as_obj(np.sum(self.value, axis=axis)),
+            _as_obj(np.sum(self.budget, axis=axis)),
+            _as_obj(np.sum(self.magnitude, axis=axis)),
+            np.asarray(np.sum(self.terms, axis=axis)),
+        )
+
+    def mean(self, axis=None) -> Tracked:
+        """Mean over ``axis``: a sum, then a division by the exact element count."""
+        if axis is None:
+            count = self.value.size
+        else:
+            axes = axis if isinstance(axis, tuple) else (axis,)
+            count = math.prod(self.value.shape[a] for a in axes)
+        return self.sum(axis).scale(mpmath.mpf(1) / count)
+
+    def scale(self, c) -> Tracked:
+        """Multiply by a constant (or an array broadcastable to the shape)."""
+        c = np.asarray(c, dtype=object)
+        absc = np.vectorize(abs, otypes=[object])(c) if c.shape else abs(c[()])
+        return Tracked(
+            _as_obj(self.value * c),
+            _as_obj(self.budget * absc),
+            _as_obj(self.magnitude * absc),
+            np.broadcast_to(self.terms, np.broadcast_shapes(self.shape, c.shape)).copy(),
+        )
+
+    def weighted(self, w: np.ndarray) -> Tracked:
+        """Multiply elementwise by weights (numpy broadcasting), as ``values * sample_weight``."""
+        return self.scale(w)
+
+    def reshape(self, shape) -> Tracked:
+        return Tracked(
+            self.value.reshape(shape),
+            self.budget.reshape(shape),
+            self.magnitude.reshape(shape),
+            self.terms.reshape(shape),
+        )
+
+    def add(self, other: Tracked) -> Tracked:
+        """Accumulate another tracked value (a metric's ``total += ...``)."""
+        return Tracked(
+            _as_obj(self.value + other.value),
+            _as_obj(self.budget + other.budget),
+            _as_obj(self.magnitude + other.magnitude),
+            np.asarray(self.terms + other.terms),
+        )
+
+    @staticmethod
+    def zero() -> Tracked:
+        z = np.empty((), dtype=object)
+        z[()] = mpmath.mpf(0)
+        return Tracked(z, z.copy(), z.copy(), np.asarray(0))
+
+
+def _as_obj(a) -> np.ndarray:
+    arr = np.asarray(a, dtype=object)
+    if arr.shape == () and not isinstance(arr[()], mpmath.mpf):
+        arr = np.asarray(mpmath.mpf(arr[()]), dtype=object)
+    return arr
+
+
+def tolerance_of(t: Tracked) -> np.ndarray:
+    """The absolute float32 tolerance of each element of ``t``, by the module's rule."""
+    out = _zeros_like(t.value)
+    for idx, v in np.ndenumerate(t.value):
+        n = max(int(t.terms[idx]), 1)
+        steps = K_EVAL + math.ceil(math.log2(n)) + 2
+        tol = t.budget[idx] + steps * UNIT_ROUNDOFF * t.magnitude[idx]
+        out[idx] = max(tol, mpmath.mpf(ulp32(v)), FTZ_FLOOR)
+    return out
