@@ -84,26 +84,25 @@ def ulp32(x: float | mpmath.mpf) -> float:
 
 
 def f32_str(x: float | np.floating) -> str:
-    """The shortest decimal that reads back as the same float32, in a YAML-1.1-safe form.
+    """A decimal that is *exactly* the float32 value, in a YAML-1.1-safe form.
 
-    PyYAML (YAML 1.1) reads ``1e-07`` as a string: a float needs a dot and a signed
-    exponent, so ``1.0e-07`` is written instead.
+    It is Python's shortest repr of the float32 widened to float64 (at most 17 digits),
+    so reading it as a double gives the float32 exactly and rounding it to float32
+    changes nothing: readers in any language get the same bits. PyYAML (YAML 1.1) reads
+    ``1e-07`` as a string: a float needs a dot and a signed exponent (``1.0e-07``).
     """
     f = np.float32(x)
     if not np.isfinite(f):
         return ".nan" if np.isnan(f) else (".inf" if f > 0 else "-.inf")
-    if f == 0:
-        return "-0.0" if np.signbit(f) else "0.0"
-    af = abs(float(f))
-    if 1e-4 <= af < 1e7:
-        s = np.format_float_positional(f, unique=True, trim="0")
-    else:
-        s = np.format_float_scientific(f, unique=True, trim="0", exp_digits=2)
+    s = repr(float(f))
+    if "e" in s:
         mant, exp = s.split("e")
         if "." not in mant:
             mant += ".0"
+        if exp[0] not in "+-":
+            exp = "+" + exp
         s = f"{mant}e{exp}"
-    if "." not in s and "e" not in s:
+    elif "." not in s:
         s += ".0"
-    assert np.float32(float(s)) == f, (s, f)
+    assert float(s) == float(f), (s, f)
     return s

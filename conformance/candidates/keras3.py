@@ -1,0 +1,60 @@
+"""``keras``: Keras 3 through its public API, on the backend ``KERAS_BACKEND`` selects.
+
+Profile keras3. Results are converted with ``keras.ops.convert_to_numpy``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["Keras3Candidate"]
+
+
+class Keras3Candidate:
+    name = "keras"
+    profile = "keras3"
+
+    def __init__(self):
+        import keras
+
+        self._keras = keras
+
+    def describe(self) -> str:
+        k = self._keras
+        return f"keras {k.__version__} on backend {k.backend.backend()}"
+
+    def _np(self, x):
+        return np.asarray(self._keras.ops.convert_to_numpy(x))
+
+    def binary_crossentropy(self, y_true, y_pred, **params):
+        return self._np(self._keras.losses.binary_crossentropy(y_true, y_pred, **params))
+
+    def categorical_focal_crossentropy(self, y_true, y_pred, **params):
+        return self._np(self._keras.losses.categorical_focal_crossentropy(y_true, y_pred, **params))
+
+    def _loss(self, cls, params):
+        loss = cls(**params)
+        return lambda y_true, y_pred, sample_weight=None: self._np(loss(y_true, y_pred, sample_weight=sample_weight))
+
+    def BinaryCrossentropy(self, **params):  # noqa: N802 (Keras' own name)
+        return self._loss(self._keras.losses.BinaryCrossentropy, params)
+
+    def CategoricalFocalCrossentropy(self, **params):  # noqa: N802
+        return self._loss(self._keras.losses.CategoricalFocalCrossentropy, params)
+
+    def metrics_BinaryCrossentropy(self, **params):  # noqa: N802
+        return _Metric(self._keras.metrics.BinaryCrossentropy(**params), self._np)
+
+
+class _Metric:
+    def __init__(self, metric, to_np):
+        self._m, self._np = metric, to_np
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        self._m.update_state(y_true, y_pred, sample_weight=sample_weight)
+
+    def result(self):
+        return self._np(self._m.result())
+
+    def reset_state(self):
+        self._m.reset_state()

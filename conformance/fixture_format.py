@@ -1,0 +1,225 @@
+"""The YAML fixture format: writing it deterministically, reading it safely.
+
+One file per API. Inputs are float32 values written as the shortest decimal that reads
+back as the same float32 (always with a dot and a signed exponent, so YAML 1.1 reads a
+float); shapes are explicit. Expected values have 17 significant digits, per profile,
+each with its absolute tolerance rounded *up* to 3 digits. A file that fails any check
+raises ``FixtureError`` naming the file, the case id and the field.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+__all__ = [
+    "FORMAT",
+    "FixtureError",
+    "LoadedCase",
+    "Expected",
+    "Output",
+    "format_float32",
+    "format_decimal",
+    "format_tolerance",
+    "load_fixture_text",
+    "load_fixture_file",
+    "load_schema",
+]
+
+FORMAT = "keras-conformance/1"
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class FixtureError(ValueError):
+    """A fixture file is malformed; the message names the file, the case and the field."""
+
+    def __init__(self, file: str, case_id: str | None, where: str, message: str):
+        self.file, self.case_id, self.where = file, case_id, where
+        loc = f"{file}" + (f" case {case_id!r}" if case_id else "") + (f" at {where}" if where else "")
+        super().__init__(f"{loc}: {message}")
+
+
+# --------------------------------------------------------------------------- writing
+def format_float32(x: float | np.floating) -> str:
+    """Shortest round-tripping decimal of a float32, YAML-1.1-safe."""
+    from reference.floats import f32_str
+
+    return f32_str(x)
+
+
+def _yaml_safe_exponent(s: str) -> str:
+    if "e" in s:
+        mant, exp = s.split("e")
+        if "." not in mant:
+            mant += ".0"
+        if exp[0] not in "+-":
+            exp = "+" + exp
+        s = f"{mant}e{exp}"
+    elif "." not in s and s not in (".inf", "-.inf", ".nan"):
+        s += ".0"
+    return s
+
+
+def format_decimal(v, digits: int = 17) -> str:
+    """An mpmath number with ``digits`` significant digits, YAML-1.1-safe."""
+    import mpmath
+
+    if v == 0:
+        return "0.0"
+    return _yaml_safe_exponent(mpmath.nstr(v, digits, strip_zeros=False, min_fixed=-4, max_fixed=8))
+
+
+def format_tolerance(t) -> str:
+    """A tolerance rounded up to 3 significant digits (never below the rule's value)."""
+    import mpmath
+
+    t = mpmath.mpf(t)
+    if t == 0:
+        return "0.0"
+    e = int(mpmath.floor(mpmath.log10(t))) - 2
+    scaled = mpmath.ceil(t / mpmath.mpf(10) ** e)
+    return _yaml_safe_exponent(mpmath.nstr(scaled * mpmath.mpf(10) ** e, 3, min_fixed=-4, max_fixed=8))
+
+
+# --------------------------------------------------------------------------- reading
+@dataclass(frozen=True)
+class Output:
+    """One expected output: float64 values (from 17 digits), absolute tolerances, shape."""
+
+    shape: tuple[int, ...]
+    values: np.ndarray
+    tol: np.ndarray
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What one profile requires of a case: outputs, or an error of a kind."""
+
+    outputs: tuple[Output, ...] = ()
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class LoadedCase:
+    """A case as read from a fixture file, inputs as float32 arrays."""
+
+    id: str
+    api: str
+    tier: str
+    params: dict[str, Any]
+    inputs: dict[str, Any]
+    expected: dict[str, Expected]
+    note: str
+    file: str
+
+
+def load_schema() -> dict:
+    return json.loads(resources.files("conformance").joinpath("fixture.schema.json").read_text())
+
+
+_VALIDATOR = None
+
+
+def _validator():
+    global _VALIDATOR
+    if _VALIDATOR is None:
+        import jsonschema
+
+        schema = load_schema()
+        _VALIDATOR = jsonschema.Draft202012Validator(schema)
+    return _VALIDATOR
+
+
+def _path(error) -> str:
+    return "/".join(str(p) for p in error.absolute_path) or "(top)"
+
+
+def _array(file, case_id, where, node) -> np.ndarray:
+    shape = tuple(node["shape"])
+    vals = node["values"]
+    if math.prod(shape) != len(vals):
+        raise FixtureError(file, case_id, where, f"shape {list(shape)} needs {math.prod(shape)} values, got {len(vals)}")
+    arr = np.asarray(vals, dtype=np.float64)
+    f32 = arr.astype(np.float32)
+    bad = np.flatnonzero((f32.astype(np.float64) != arr) & ~np.isnan(arr))
+    if bad.size:
+        i = int(bad[0])
+        raise FixtureError(file, case_id, f"{where}/values/{i}", f"{vals[i]!r} is not exactly a float32")
+    return f32.reshape(shape)
+
+
+def _output(file, case_id, where, node) -> Output:
+    shape = tuple(node["shape"])
+    vals, tol = node["values"], node["tol"]
+    n = math.prod(shape)
+    if len(vals) != n or len(tol) != n:
+        raise FixtureError(file, case_id, where, f"shape {list(shape)} needs {n} values and tolerances")
+    return Output(shape, np.asarray(vals, dtype=np.float64).reshape(shape), np.asarray(tol, dtype=np.float64).reshape(shape))
+
+
+def load_fixture_text(text: str, file: str = "<string>") -> tuple[dict, list[LoadedCase]]:
+    """Parse and check one fixture file; returns its header and its cases."""
+    try:
+        doc = yaml.load(text, Loader=_Loader)  # safe loader: Python tags are refused
+    except yaml.YAMLError as exc:
+        raise FixtureError(file, None, "", f"not valid (safe) YAML: {exc}") from None
+    errors = sorted(_validator().iter_errors(doc), key=lambda e: list(e.absolute_path))
+    if errors:
+        e = errors[0]
+        case_id = None
+        if isinstance(doc, dict) and len(e.absolute_path) >= 2 and e.absolute_path[0] == "cases":
+            try:
+                case_id = doc["cases"][e.absolute_path[1]].get("id")
+            except (IndexError, AttributeError, TypeError, KeyError):
+                case_id = None
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise FixtureError(file, case_id, _path(e), f"schema: {e.message}{more}")
+    cases: list[LoadedCase] = []
+    seen: set[str] = set()
+    for i, c in enumerate(doc["cases"]):
+        cid = c["id"]
+        if cid in seen:
+            raise FixtureError(file, cid, f"cases/{i}/id", "duplicate case id")
+        seen.add(cid)
+        where = f"cases/{i}/inputs"
+        if "steps" in c["inputs"]:
+            steps = []
+            for j, st in enumerate(c["inputs"]["steps"]):
+                s = {"op": st["op"]}
+                for k in ("y_true", "y_pred", "sample_weight"):
+                    if k in st:
+                        s[k] = _array(file, cid, f"{where}/steps/{j}/{k}", st[k])
+                steps.append(s)
+            inputs = {"steps": steps}
+        else:
+            inputs = {k: _array(file, cid, f"{where}/{k}", v) for k, v in c["inputs"].items()}
+        expected = {}
+        for prof, e in c["expected"].items():
+            if "error" in e:
+                expected[prof] = Expected(error=e["error"])
+            else:
+                outs = tuple(
+                    _output(file, cid, f"cases/{i}/expected/{prof}/outputs/{j}", o) for j, o in enumerate(e["outputs"])
+                )
+                expected[prof] = Expected(outputs=outs)
+        cases.append(
+            LoadedCase(cid, doc["api"], c["tier"], dict(c.get("params") or {}), inputs, expected, c.get("note", ""), file)
+        )
+    header = {k: v for k, v in doc.items() if k != "cases"}
+    return header, cases
+
+
+def load_fixture_file(path: str | Path) -> tuple[dict, list[LoadedCase]]:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FixtureError(str(path), None, "", f"cannot be read: {exc}") from None
+    return load_fixture_text(text, str(path))

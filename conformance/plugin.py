@@ -1,0 +1,227 @@
+"""The pytest plugin (entry point ``pytest11``): ``pytest --candidate NAME``.
+
+Inert without ``--candidate``. With it, and no paths on the command line, pytest
+collects the packaged fixtures (or ``--fixtures DIR``); every case is one item named by
+its id and marked with its API and tier. The hooks stay thin: loading, running,
+judging and reporting are plain functions in the sibling modules.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from conformance.catalog import TIERS
+from conformance.candidates import load_candidate
+from conformance.deviations import load_deviations, match, packaged_deviations
+from conformance.fixture_format import FixtureError, LoadedCase, load_fixture_file
+from conformance.runner import Verdict, format_failure, run_case
+from conformance.summary import format_table, record, summary_rows, write_json
+
+__all__ = ["default_fixtures_dir"]
+
+_STATE = pytest.StashKey["_State"]()
+DEFAULT_TIERS = ("core", "edge")
+
+
+def default_fixtures_dir() -> Path:
+    """The fixtures inside the installed package, or the checkout's ``fixtures/``."""
+    here = Path(__file__).parent
+    packaged = here / "fixtures"
+    return packaged if packaged.is_dir() else here.parent / "fixtures"
+
+
+def marker_name(api: str) -> str:
+    return api.replace(".", "_")
+
+
+class _State:
+    def __init__(self, config):
+        opt = config.option
+        self.spec = opt.conformance_candidate
+        try:
+            self.candidate = load_candidate(self.spec)
+        except Exception as exc:  # noqa: BLE001 - any import failure is a usage error
+            raise pytest.UsageError(f"--candidate {self.spec}: cannot load it: {type(exc).__name__}: {exc}") from exc
+        self.profile = opt.conformance_profile or self.candidate.profile
+        tiers = tuple(t.strip() for t in (opt.conformance_tier or ",".join(DEFAULT_TIERS)).split(",") if t.strip())
+        bad = [t for t in tiers if t not in TIERS]
+        if bad:
+            raise pytest.UsageError(f"--tier: unknown tier(s) {bad}; known: {list(TIERS)}")
+        self.tiers = tiers
+        self.fixtures = Path(opt.conformance_fixtures or default_fixtures_dir()).resolve()
+        try:
+            devs = []
+            shipped = getattr(self.candidate, "deviations_file", None)
+            if shipped and opt.conformance_profile in (None, self.candidate.profile):
+                devs += packaged_deviations(shipped)
+            for f in opt.conformance_deviations or []:
+                devs += load_deviations(f)
+        except ValueError as exc:
+            raise pytest.UsageError(f"--deviations: {exc}") from exc
+        self.deviations = devs
+
+
+def pytest_addoption(parser):
+    g = parser.getgroup("keras-conformance", "Keras losses/metrics conformance suite")
+    g.addoption("--candidate", dest="conformance_candidate", default=None,
+                help="implementation under test: keras, tf_keras, an installed candidate's name, or package.module:object")
+    g.addoption("--profile", dest="conformance_profile", default=None, choices=("keras3", "keras2"),
+                help="spec profile to judge against (default: the candidate's own)")
+    g.addoption("--tier", dest="conformance_tier", default=None,
+                help="comma-separated tiers to run: core,edge,quirk,error (default: core,edge)")
+    g.addoption("--fixtures-dir", dest="conformance_fixtures", default=None,
+                help="directory of fixture files (default: the packaged fixtures; pytest itself owns --fixtures)")
+    g.addoption("--conformance-json", dest="conformance_json", default=None,
+                help="write per-case results (id, verdict, expected, got, ulp error) to this JSON file")
+    g.addoption("--deviations", dest="conformance_deviations", action="append", default=None,
+                help="YAML file of known deviations (case ids and reasons); may be repeated")
+
+
+def pytest_configure(config):
+    for t in TIERS:
+        config.addinivalue_line("markers", f"{t}: conformance cases of tier {t}")
+    for api in ("binary_crossentropy", "categorical_focal_crossentropy", "BinaryCrossentropy",
+                "CategoricalFocalCrossentropy", "metrics.BinaryCrossentropy"):
+        config.addinivalue_line("markers", f"{marker_name(api)}: conformance cases of {api}")
+    if not config.option.conformance_candidate:
+        return
+    state = _State(config)
+    config.stash[_STATE] = state
+    config.pluginmanager.register(_Reporter(config, state), "keras-conformance-reporter")
+    if not config.option.file_or_dir:  # no paths given: run the fixtures
+        config.args[:] = [str(state.fixtures)]
+
+
+def pytest_report_header(config):
+    state = config.stash.get(_STATE, None)
+    if state is None:
+        return None
+    env = ", ".join(f"{k}={v}" for k, v in sorted(os.environ.items()) if k in ("KERAS_BACKEND", "TF_USE_LEGACY_KERAS", "CUDA_VISIBLE_DEVICES"))
+    return [
+        f"conformance: candidate {state.spec} ({state.candidate.describe()}), profile {state.profile}, tiers {','.join(state.tiers)}",
+        f"conformance: fixtures {state.fixtures}; {len(state.deviations)} known-deviation entries" + (f"; {env}" if env else ""),
+    ]
+
+
+def pytest_collect_file(file_path: Path, parent):
+    state = parent.config.stash.get(_STATE, None)
+    if state is None or file_path.suffix != ".yaml":
+        return None
+    try:
+        file_path.resolve().relative_to(state.fixtures)
+    except ValueError:
+        return None
+    return FixtureFile.from_parent(parent, path=file_path)
+
+
+def pytest_collection_modifyitems(config, items):
+    state = config.stash.get(_STATE, None)
+    if state is None:
+        return
+    keep, drop = [], []
+    for it in items:
+        (keep if not isinstance(it, CaseItem) or it.case.tier in state.tiers else drop).append(it)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+class FixtureFile(pytest.File):
+    """One fixture file; a malformed file is one collection error, the others still run."""
+
+    def collect(self):
+        state = self.config.stash[_STATE]
+        _, cases = load_fixture_file(self.path)
+        for case in cases:
+            item = CaseItem.from_parent(self, name=case.id, case=case)
+            item.add_marker(getattr(pytest.mark, case.tier))
+            item.add_marker(getattr(pytest.mark, marker_name(case.api)))
+            dev = match(case.id, state.deviations)
+            if dev is not None:
+                item.add_marker(pytest.mark.xfail(reason=f"known deviation ({dev.source}): {dev.reason}", strict=False))
+                item.deviation = dev
+            yield item
+
+    def repr_failure(self, excinfo):
+        if isinstance(excinfo.value, FixtureError):
+            return f"fixture file rejected: {excinfo.value}"
+        return super().repr_failure(excinfo)
+
+
+class CaseFailure(AssertionError):
+    def __init__(self, verdict: Verdict):
+        super().__init__(verdict.message)
+        self.verdict = verdict
+
+
+class CaseItem(pytest.Item):
+    """One conformance case."""
+
+    def __init__(self, *, case: LoadedCase, **kwargs):
+        super().__init__(**kwargs)
+        self.case = case
+        self.deviation = None
+
+    def runtest(self):
+        state = self.config.stash[_STATE]
+        verdict = run_case(state.candidate, self.case, state.profile)
+        self.user_properties.append(("conformance", record(self.case, verdict, state.profile, state.spec)))
+        if verdict.status == "skip":
+            pytest.skip(verdict.message)
+        if verdict.status == "fail":
+            raise CaseFailure(verdict)
+
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, CaseFailure):
+            state = self.config.stash[_STATE]
+            return format_failure(self.case, excinfo.value.verdict, state.profile, state.spec)
+        return super().repr_failure(excinfo, style)
+
+    def reportinfo(self):
+        return self.path, None, f"{self.case.api}::{self.case.id} [{self.case.tier}]"
+
+
+class _Reporter:
+    """Per-session hooks that gather case records (from xdist workers too) and report them."""
+
+    def __init__(self, config, state: _State):
+        self.config, self.state = config, state
+        self.records: list[dict] = []
+
+    def pytest_runtest_logreport(self, report):
+        rec = next((v for k, v in (report.user_properties or ()) if k == "conformance"), None)
+        if rec is None or report.when != "call":
+            return
+        rec = dict(rec)
+        if hasattr(report, "wasxfail"):
+            rec["verdict"] = "xpass" if report.passed else "xfail"
+        self.records.append(rec)
+
+    def pytest_terminal_summary(self, terminalreporter):
+        if hasattr(self.config, "workerinput"):
+            return
+        tr, state = terminalreporter, self.state
+        tr.write_sep("=", f"conformance summary: {state.spec} against profile {state.profile}")
+        rows = summary_rows(self.records)
+        tr.write_line(format_table(rows) if rows else "no conformance case ran")
+        xpassed = sorted(r["id"] for r in self.records if r["verdict"] == "xpass")
+        if xpassed:
+            tr.write_line(f"\n{len(xpassed)} known-deviation case(s) now pass; remove their entries:")
+            for i in xpassed:
+                tr.write_line(f"  {i}")
+        ran = [r["id"] for r in self.records]
+        unused = [d for d in state.deviations if not any(match(i, [d]) for i in ran)]
+        if unused and ran:
+            tr.write_line(f"\n{len(unused)} known-deviation entries matched no case that ran:")
+            for d in unused:
+                tr.write_line(f"  {d.pattern}  ({d.source})")
+
+    def pytest_sessionfinish(self, session):
+        if hasattr(self.config, "workerinput") or not self.config.option.conformance_json:
+            return
+        st = self.state
+        header = {"candidate": st.spec, "describe": st.candidate.describe(), "profile": st.profile, "tiers": list(st.tiers)}
+        write_json(self.config.option.conformance_json, self.records, header)
