@@ -62,7 +62,10 @@ def f32(x) -> np.ndarray:
 # --------------------------------------------------------------------------- seeds
 def _seed_cases() -> Iterator[Case]:
     yield Case(
-        "seed-001-focal-doc", "categorical_focal_crossentropy", "core", {},
+        "seed-001-focal-doc",
+        "categorical_focal_crossentropy",
+        "core",
+        {},
         {"y_true": f32([[0, 1, 0], [0, 0, 1]]), "y_pred": f32([[0.05, 0.9, 0.05], [0.1, 0.85, 0.05]])},
         "seed 001 (tf.keras 2.15 docs): prints [2.63401289e-04, 6.75912094e-01] from decimal inputs",
     )
@@ -71,26 +74,52 @@ def _seed_cases() -> Iterator[Case]:
     yield Case("seed-002-ex1", "BinaryCrossentropy", "core", {"from_logits": True}, logits1, "seed 002: 0.865")
     yield Case("seed-002-ex2", "BinaryCrossentropy", "core", {"from_logits": True}, logits2, "seed 002: 0.865")
     yield Case(
-        "seed-002-ex2-weighted", "BinaryCrossentropy", "core", {"from_logits": True},
-        {**logits2, "sample_weight": f32([0.8, 0.2])}, "seed 002: 0.243",
+        "seed-002-ex2-weighted",
+        "BinaryCrossentropy",
+        "core",
+        {"from_logits": True},
+        {**logits2, "sample_weight": f32([0.8, 0.2])},
+        "seed 002: 0.243",
     )
-    yield Case("seed-002-ex2-sum", "BinaryCrossentropy", "core", {"from_logits": True, "reduction": "sum"}, logits2, "seed 002: 1.730")
     yield Case(
-        "seed-002-ex2-none", "BinaryCrossentropy", "core", {"from_logits": True, "reduction": "none"}, logits2,
+        "seed-002-ex2-sum",
+        "BinaryCrossentropy",
+        "core",
+        {"from_logits": True, "reduction": "sum"},
+        logits2,
+        "seed 002: 1.730",
+    )
+    yield Case(
+        "seed-002-ex2-none",
+        "BinaryCrossentropy",
+        "core",
+        {"from_logits": True, "reduction": "none"},
+        logits2,
         "seed 002: [0.235, 1.496]",
     )
     probs = {"y_true": f32([0, 1, 0, 0]), "y_pred": f32([0.6, 0.3, 0.2, 0.8])}
     yield Case("seed-002-default-usage", "BinaryCrossentropy", "core", {}, probs, "seed 002, from_logits=False")
-    upd = lambda yt, yp, sw=None: {"op": "update_state", "y_true": f32(yt), "y_pred": f32(yp), **({} if sw is None else {"sample_weight": f32(sw)})}  # noqa: E731
+    upd = lambda yt, yp, sw=None: {
+        "op": "update_state",
+        "y_true": f32(yt),
+        "y_pred": f32(yp),
+        **({} if sw is None else {"sample_weight": f32(sw)}),
+    }  # noqa: E731
     R, RESET = {"op": "result"}, {"op": "reset_state"}
     yield Case(
-        "seed-003-epsilon", "metrics.BinaryCrossentropy", "core", {},
+        "seed-003-epsilon",
+        "metrics.BinaryCrossentropy",
+        "core",
+        {},
         {"steps": [upd([1.0, 0.0, 1.0, 0.0], [1.0, 1.0, 1.0, 0.0]), R]},
         "seed 003 (tf.keras 2.x): 3.833; keras3 gives 3.9855962",
     )
     doc = ([[0, 1], [0, 0]], [[0.6, 0.4], [0.4, 0.6]])
     yield Case(
-        "seed-004-doc", "metrics.BinaryCrossentropy", "core", {},
+        "seed-004-doc",
+        "metrics.BinaryCrossentropy",
+        "core",
+        {},
         {"steps": [upd(*doc), R, RESET, upd(*doc, [1, 0]), R]},
         "seed 004: 0.81492424 then 0.9162905 (keras2's numbers; keras3 0.8149245, 0.91629076)",
     )
@@ -127,6 +156,8 @@ def _simplex(rng, shape, axis=-1) -> np.ndarray:
 
 
 def _tag(x) -> str:
+    if isinstance(x, float) and x.is_integer():
+        x = int(x)
     return str(x).replace(".", "p").replace("-", "m").replace(" ", "").replace(",", "x").strip("()[]")
 
 
@@ -140,7 +171,8 @@ def _bce_function_cases() -> Iterator[Case]:
                 yp = _logits(rng, shape) if from_logits else _probs(rng, shape)
                 yield Case(
                     f"bce-sweep-{'logits' if from_logits else 'probs'}-ls{_tag(ls)}-shape{_tag(shape)}-axis{_tag(axis)}-{'hard' if rep == 0 else 'soft'}",
-                    "binary_crossentropy", "core",
+                    "binary_crossentropy",
+                    "core",
                     {"from_logits": from_logits, "label_smoothing": ls, "axis": axis},
                     {"y_true": yt, "y_pred": yp},
                 )
@@ -155,7 +187,9 @@ def _bce_function_cases() -> Iterator[Case]:
             yp = np.where(rng.random(shape) < 0.5, yp, f32(1) - yp).astype(F32)
         ls = float(rng.choice([0.0, 0.0, 0.05, 0.2]))
         yield Case(
-            f"bce-random-{i:03d}", "binary_crossentropy", "core",
+            f"bce-random-{i:03d}",
+            "binary_crossentropy",
+            "core",
             {"from_logits": from_logits, "label_smoothing": ls, "axis": -1},
             {"y_true": _labels(rng, shape), "y_pred": yp},
         )
@@ -163,40 +197,74 @@ def _bce_function_cases() -> Iterator[Case]:
     below_lo, above_lo = np.nextafter(EPS, F32(0)), np.nextafter(EPS, F32(1))
     below_hi, above_hi = np.nextafter(HI, F32(0)), np.nextafter(HI, F32(2))
     edge_probs = {
-        "0": F32(0), "1em30": F32(1e-30), "1em10": F32(1e-10), "halfeps": F32(5e-8), "below-eps": below_lo,
-        "eps": EPS, "above-eps": above_lo, "1em4": F32(1e-4), "0p5": F32(0.5), "below-clip-hi": below_hi,
-        "clip-hi": HI, "above-clip-hi": above_hi, "1": F32(1),
+        "0": F32(0),
+        "1em30": F32(1e-30),
+        "1em10": F32(1e-10),
+        "halfeps": F32(5e-8),
+        "below-eps": below_lo,
+        "eps": EPS,
+        "above-eps": above_lo,
+        "1em4": F32(1e-4),
+        "0p5": F32(0.5),
+        "below-clip-hi": below_hi,
+        "clip-hi": HI,
+        "above-clip-hi": above_hi,
+        "1": F32(1),
     }
     for (name, p), y, ls in itertools.product(edge_probs.items(), (0.0, 1.0), (0.0, 0.1)):
         yield Case(
-            f"bce-edge-prob-{name}-y{int(y)}-ls{_tag(ls)}", "binary_crossentropy", "edge",
-            {"label_smoothing": ls}, {"y_true": f32([y]), "y_pred": f32([p])},
+            f"bce-edge-prob-{name}-y{int(y)}-ls{_tag(ls)}",
+            "binary_crossentropy",
+            "edge",
+            {"label_smoothing": ls},
+            {"y_true": f32([y]), "y_pred": f32([p])},
         )
-    for x, y, ls in itertools.product((0, 16, -16, 17, -17, 40, -40, 88, -88, 100, -100, 1e4, -1e4), (0.0, 1.0), (0.0, 0.1)):
+    for x, y, ls in itertools.product(
+        (0, 16, -16, 17, -17, 40, -40, 88, -88, 100, -100, 1e4, -1e4), (0.0, 1.0), (0.0, 0.1)
+    ):
         yield Case(
-            f"bce-edge-logit-{_tag(x)}-y{int(y)}-ls{_tag(ls)}", "binary_crossentropy", "edge",
-            {"from_logits": True, "label_smoothing": ls}, {"y_true": f32([y]), "y_pred": f32([x])},
+            f"bce-edge-logit-{_tag(x)}-y{int(y)}-ls{_tag(ls)}",
+            "binary_crossentropy",
+            "edge",
+            {"from_logits": True, "label_smoothing": ls},
+            {"y_true": f32([y]), "y_pred": f32([x])},
         )
     # whole saturated rows, mixed with ordinary ones
-    for i, ls in enumerate((0.0, 0.1, 0.5)):
+    for ls in (0.0, 0.1, 0.5):
         yield Case(
-            f"bce-edge-saturated-rows-ls{_tag(ls)}", "binary_crossentropy", "edge", {"label_smoothing": ls},
+            f"bce-edge-saturated-rows-ls{_tag(ls)}",
+            "binary_crossentropy",
+            "edge",
+            {"label_smoothing": ls},
             {"y_true": f32([[1, 0, 1, 0], [0, 1, 1, 0]]), "y_pred": f32([[0, 1, 1, 0], [0.3, 1e-9, 1 - 1e-9, 0.7]])},
         )
     # error: shapes the profiles treat differently
     yield Case(
-        "bce-error-shape-2x3-vs-2x4", "binary_crossentropy", "error", {},
-        {"y_true": _labels(rng, (2, 3)), "y_pred": _probs(rng, (2, 4))}, "no broadcast exists: both reject",
+        "bce-error-shape-2x3-vs-2x4",
+        "binary_crossentropy",
+        "error",
+        {},
+        {"y_true": _labels(rng, (2, 3)), "y_pred": _probs(rng, (2, 4))},
+        "no broadcast exists: both reject",
     )
     yield Case(
-        "bce-error-shape-n-vs-n1", "binary_crossentropy", "error", {},
+        "bce-error-shape-n-vs-n1",
+        "binary_crossentropy",
+        "error",
+        {},
         {"y_true": f32([0, 1]), "y_pred": f32([[0.3], [0.6]])},
         "keras3 rejects unequal shapes; keras2 broadcasts (2,) and (2,1) to (2,2)",
     )
 
 
 # --------------------------------------------------------------------------- focal function
-FOCAL_SHAPES_AXES = (((3,), (-1,)), ((1, 4), (-1,)), ((4, 3), (-1, 0)), ((2, 3, 4), (-1, 0, 1)), ((2, 2, 2, 3), (-1, 1)))
+FOCAL_SHAPES_AXES = (
+    ((3,), (-1,)),
+    ((1, 4), (-1,)),
+    ((4, 3), (-1, 0)),
+    ((2, 3, 4), (-1, 0, 1)),
+    ((2, 2, 2, 3), (-1, 1)),
+)
 
 
 def _focal_function_cases() -> Iterator[Case]:
@@ -211,7 +279,8 @@ def _focal_function_cases() -> Iterator[Case]:
             yp = _logits(rng, shape, 2.0) if from_logits else _simplex(rng, shape, axis)
             yield Case(
                 f"focal-sweep-{'logits' if from_logits else 'probs'}-ls{_tag(ls)}-g{_tag(gamma)}-shape{_tag(shape)}-axis{_tag(axis)}-alpha{'list' if alpha_list else 'scalar'}",
-                "categorical_focal_crossentropy", "core",
+                "categorical_focal_crossentropy",
+                "core",
                 {"alpha": alpha, "gamma": gamma, "from_logits": from_logits, "label_smoothing": ls, "axis": axis},
                 {"y_true": yt, "y_pred": yp},
             )
@@ -224,30 +293,52 @@ def _focal_function_cases() -> Iterator[Case]:
         else:
             yp = f32(rng.uniform(0, 1, size=shape) ** 3 + 1e-6)  # unnormalised rows
         params = {
-            "alpha": float(F32(rng.uniform(0.1, 1.0))), "gamma": float(rng.choice([0.0, 1.0, 2.0, 3.5])),
-            "from_logits": from_logits, "label_smoothing": float(rng.choice([0.0, 0.0, 0.1, 0.3])),
+            "alpha": float(F32(rng.uniform(0.1, 1.0))),
+            "gamma": float(rng.choice([0.0, 1.0, 2.0, 3.5])),
+            "from_logits": from_logits,
+            "label_smoothing": float(rng.choice([0.0, 0.0, 0.1, 0.3])),
         }
-        yield Case(f"focal-random-{i:03d}", "categorical_focal_crossentropy", "core", params, {"y_true": _onehot(rng, shape), "y_pred": yp})
+        yield Case(
+            f"focal-random-{i:03d}",
+            "categorical_focal_crossentropy",
+            "core",
+            params,
+            {"y_true": _onehot(rng, shape), "y_pred": yp},
+        )
     edge_rows = {
-        "onehot-right": ([0, 1, 0], [0, 1, 0]), "onehot-wrong": ([0, 1, 0], [1, 0, 0]),
-        "zeros-in-row": ([0, 0, 1], [0.5, 0, 0.5]), "tiny": ([1, 0, 0], [1e-9, 0.5, 0.5]),
-        "near-one": ([1, 0, 0], [1 - 1e-8, 1e-9, 1e-9]), "unnormalised": ([0, 1, 0], [1, 2, 1]),
-        "unnormalised-large": ([0, 0, 1], [200, 300, 500]), "eps-exact": ([0, 1, 0], [float(EPS), 1 - 2 * float(EPS), float(EPS)]),
+        "onehot-right": ([0, 1, 0], [0, 1, 0]),
+        "onehot-wrong": ([0, 1, 0], [1, 0, 0]),
+        "zeros-in-row": ([0, 0, 1], [0.5, 0, 0.5]),
+        "tiny": ([1, 0, 0], [1e-9, 0.5, 0.5]),
+        "near-one": ([1, 0, 0], [1 - 1e-8, 1e-9, 1e-9]),
+        "unnormalised": ([0, 1, 0], [1, 2, 1]),
+        "unnormalised-large": ([0, 0, 1], [200, 300, 500]),
+        "eps-exact": ([0, 1, 0], [float(EPS), 1 - 2 * float(EPS), float(EPS)]),
     }
     for (name, (yt, yp)), ls, gamma in itertools.product(edge_rows.items(), (0.0, 0.1), (0.0, 2.0)):
         yield Case(
-            f"focal-edge-{name}-ls{_tag(ls)}-g{_tag(gamma)}", "categorical_focal_crossentropy", "edge",
-            {"label_smoothing": ls, "gamma": gamma}, {"y_true": f32([yt]), "y_pred": f32([yp])},
+            f"focal-edge-{name}-ls{_tag(ls)}-g{_tag(gamma)}",
+            "categorical_focal_crossentropy",
+            "edge",
+            {"label_smoothing": ls, "gamma": gamma},
+            {"y_true": f32([yt]), "y_pred": f32([yp])},
         )
     for x, ls in itertools.product((16.0, 40.0, 88.0, 100.0, 1e4), (0.0, 0.1)):
         for name, row in (("right", [0, x, 0]), ("wrong", [x, 0, -x])):
             yield Case(
-                f"focal-edge-logits-{_tag(x)}-{name}-ls{_tag(ls)}", "categorical_focal_crossentropy", "edge",
-                {"from_logits": True, "label_smoothing": ls}, {"y_true": f32([[0, 1, 0]]), "y_pred": f32([row])},
+                f"focal-edge-logits-{_tag(x)}-{name}-ls{_tag(ls)}",
+                "categorical_focal_crossentropy",
+                "edge",
+                {"from_logits": True, "label_smoothing": ls},
+                {"y_true": f32([[0, 1, 0]]), "y_pred": f32([row])},
             )
     yield Case(
-        "focal-error-shape-2x3-vs-2x4", "categorical_focal_crossentropy", "error", {},
-        {"y_true": _onehot(rng, (2, 3)), "y_pred": _simplex(rng, (2, 4))}, "no broadcast exists: both reject",
+        "focal-error-shape-2x3-vs-2x4",
+        "categorical_focal_crossentropy",
+        "error",
+        {},
+        {"y_true": _onehot(rng, (2, 3)), "y_pred": _simplex(rng, (2, 4))},
+        "no broadcast exists: both reject",
     )
 
 
@@ -279,7 +370,9 @@ def _loss_class_cases() -> Iterator[Case]:
             if wkind == "per-sample-col" and len(shape) != 2:
                 continue
             yt = _labels(rng, shape) if short == "bce" else _onehot(rng, shape)
-            yp = _logits(rng, shape) if from_logits else (_probs(rng, shape) if short == "bce" else _simplex(rng, shape))
+            yp = (
+                _logits(rng, shape) if from_logits else (_probs(rng, shape) if short == "bce" else _simplex(rng, shape))
+            )
             params = {"from_logits": from_logits}
             if short == "focal":
                 params["gamma"] = float(rng.choice([0.0, 2.0]))
@@ -294,7 +387,10 @@ def _loss_class_cases() -> Iterator[Case]:
                 tier = "quirk"  # (B,T) values with a (B,) weight: profiles align it differently
             yield Case(
                 f"{short}-loss-{_tag(reduction)}-w{wkind}-shape{_tag(shape)}-{'logits' if from_logits else 'probs'}",
-                api, tier, params, {"y_true": yt, "y_pred": yp, **({} if sw is None else {"sample_weight": sw})},
+                api,
+                tier,
+                params,
+                {"y_true": yt, "y_pred": yp, **({} if sw is None else {"sample_weight": sw})},
                 "" if tier != "error" else "keras2 rejects None, mean and mean_with_sample_weight; keras3 rejects auto",
             )
         # seeded random loss cases with any reduction both profiles share
@@ -302,26 +398,43 @@ def _loss_class_cases() -> Iterator[Case]:
             shape = (int(rng.integers(1, 6)), int(rng.integers(2, 6)))
             from_logits = bool(i % 2)
             yt = _labels(rng, shape) if short == "bce" else _onehot(rng, shape)
-            yp = f32(rng.uniform(-25, 25, size=shape)) if from_logits else (_probs(rng, shape) if short == "bce" else _simplex(rng, shape))
+            yp = (
+                f32(rng.uniform(-25, 25, size=shape))
+                if from_logits
+                else (_probs(rng, shape) if short == "bce" else _simplex(rng, shape))
+            )
             reduction = str(rng.choice(["sum_over_batch_size", "sum", "none"]))
             yield Case(
-                f"{short}-loss-random-{i:03d}", api, "core", {"from_logits": from_logits, "reduction": reduction},
+                f"{short}-loss-random-{i:03d}",
+                api,
+                "core",
+                {"from_logits": from_logits, "reduction": reduction},
                 {"y_true": yt, "y_pred": yp, "sample_weight": f32(rng.uniform(0, 3, size=shape[:1]))},
             )
         # quirk: a (B,) weight on (B,T) values with B == T: keras3 weights columns, keras2 rows
         yt = _labels(rng, (2, 2, 3)) if short == "bce" else _onehot(rng, (2, 2, 3))
         yp = _probs(rng, (2, 2, 3)) if short == "bce" else _simplex(rng, (2, 2, 3))
         yield Case(
-            f"{short}-loss-quirk-rank3-weight-b-equals-t", api, "quirk", {},
+            f"{short}-loss-quirk-rank3-weight-b-equals-t",
+            api,
+            "quirk",
+            {},
             {"y_true": yt, "y_pred": yp, "sample_weight": f32([1, 0])},
             "keras3 aligns a (B,) weight with the last axis of (B,T) values (column weights); keras2 with the first",
         )
         yield Case(
-            f"{short}-loss-error-unknown-reduction", api, "error", {"reduction": "mean_of_squares"},
-            {"y_true": f32([[0, 1], [1, 0]]), "y_pred": f32([[0.3, 0.7], [0.6, 0.4]])}, "both reject an unknown reduction",
+            f"{short}-loss-error-unknown-reduction",
+            api,
+            "error",
+            {"reduction": "mean_of_squares"},
+            {"y_true": f32([[0, 1], [1, 0]]), "y_pred": f32([[0.3, 0.7], [0.6, 0.4]])},
+            "both reject an unknown reduction",
         )
         yield Case(
-            f"{short}-loss-error-weight-shape", api, "error", {},
+            f"{short}-loss-error-weight-shape",
+            api,
+            "error",
+            {},
             {"y_true": f32([[0, 1], [1, 0]]), "y_pred": f32([[0.3, 0.7], [0.6, 0.4]]), "sample_weight": f32([1, 2, 3])},
             "a (3,) weight does not broadcast to (2,) values",
         )
@@ -332,16 +445,26 @@ def _metric_cases() -> Iterator[Case]:
     rng = np.random.default_rng(20261104)
 
     def update(shape, weight=None, logits=False):
-        step = {"op": "update_state", "y_true": _labels(rng, shape), "y_pred": _logits(rng, shape) if logits else _probs(rng, shape)}
+        step = {
+            "op": "update_state",
+            "y_true": _labels(rng, shape),
+            "y_pred": _logits(rng, shape) if logits else _probs(rng, shape),
+        }
         if weight is not None:
             step["sample_weight"] = weight
         return step
 
     R, RESET = {"op": "result"}, {"op": "reset_state"}
-    yield Case("metric-empty-result", "metrics.BinaryCrossentropy", "core", {}, {"steps": [R]}, "the empty state's result is 0")
     yield Case(
-        "metric-reset-restores-empty", "metrics.BinaryCrossentropy", "core", {},
-        {"steps": [update((3, 2)), R, RESET, R]}, "a metric that forgets to reset fails the second result",
+        "metric-empty-result", "metrics.BinaryCrossentropy", "core", {}, {"steps": [R]}, "the empty state's result is 0"
+    )
+    yield Case(
+        "metric-reset-restores-empty",
+        "metrics.BinaryCrossentropy",
+        "core",
+        {},
+        {"steps": [update((3, 2)), R, RESET, R]},
+        "a metric that forgets to reset fails the second result",
     )
     for i in range(250):
         from_logits = bool(i % 3 == 0)
@@ -351,38 +474,62 @@ def _metric_cases() -> Iterator[Case]:
             b, k = int(rng.integers(1, 5)), int(rng.integers(1, 5))
             kind = rng.choice(["none", "none", "per-sample", "scalar", "values-shape", "zeros"])
             weight = {
-                "none": None, "per-sample": f32(rng.uniform(0, 2, size=(b,))), "scalar": f32(rng.uniform(0.5, 2)),
-                "values-shape": f32(rng.uniform(0, 2, size=(b,))), "zeros": np.zeros((b,), F32),
+                "none": None,
+                "per-sample": f32(rng.uniform(0, 2, size=(b,))),
+                "scalar": f32(rng.uniform(0.5, 2)),
+                "values-shape": f32(rng.uniform(0, 2, size=(b,))),
+                "zeros": np.zeros((b,), F32),
             }[str(kind)]
             steps.append(update((b, k), weight, from_logits))
             steps.append(R)
             if rng.random() < 0.2:
                 steps += [RESET, R]
         yield Case(
-            f"metric-stream-{i:03d}", "metrics.BinaryCrossentropy", "core",
-            {"from_logits": from_logits, "label_smoothing": ls}, {"steps": steps},
+            f"metric-stream-{i:03d}",
+            "metrics.BinaryCrossentropy",
+            "core",
+            {"from_logits": from_logits, "label_smoothing": ls},
+            {"steps": steps},
         )
     for w in (1.0, 0.5, 2.0):
         steps = [update((2, 3), f32(w)), R, update((1, 3), f32(w)), R]
         yield Case(
-            f"metric-scalar-weight-unequal-batches-w{_tag(w)}", "metrics.BinaryCrossentropy", "core", {}, {"steps": steps},
+            f"metric-scalar-weight-unequal-batches-w{_tag(w)}",
+            "metrics.BinaryCrossentropy",
+            "core",
+            {},
+            {"steps": steps},
             "keras2 counts elements (a scalar weight per sample), keras3 counts each batch once",
         )
     yield Case(
-        "metric-all-zero-weights", "metrics.BinaryCrossentropy", "core", {},
-        {"steps": [update((3, 2), np.zeros((3,), F32)), R]}, "count 0: divide_no_nan gives 0",
+        "metric-all-zero-weights",
+        "metrics.BinaryCrossentropy",
+        "core",
+        {},
+        {"steps": [update((3, 2), np.zeros((3,), F32)), R]},
+        "count 0: divide_no_nan gives 0",
     )
     yield Case(
-        "metric-rank3-per-sample-weight", "metrics.BinaryCrossentropy", "core", {},
-        {"steps": [update((2, 2, 3), f32([1, 0])), R]}, "both weight per sample (unlike the keras3 loss)",
+        "metric-rank3-per-sample-weight",
+        "metrics.BinaryCrossentropy",
+        "core",
+        {},
+        {"steps": [update((2, 2, 3), f32([1, 0])), R]},
+        "both weight per sample (unlike the keras3 loss)",
     )
     for name, p in (("zero", 0.0), ("one", 1.0), ("eps", float(EPS))):
         yield Case(
-            f"metric-edge-saturated-{name}", "metrics.BinaryCrossentropy", "edge", {},
+            f"metric-edge-saturated-{name}",
+            "metrics.BinaryCrossentropy",
+            "edge",
+            {},
             {"steps": [{"op": "update_state", "y_true": f32([[1, 0], [0, 1]]), "y_pred": f32([[p, p], [p, p]])}, R]},
         )
     yield Case(
-        "metric-error-shape-n-vs-n1", "metrics.BinaryCrossentropy", "error", {},
+        "metric-error-shape-n-vs-n1",
+        "metrics.BinaryCrossentropy",
+        "error",
+        {},
         {"steps": [{"op": "update_state", "y_true": f32([0, 1]), "y_pred": f32([[0.3], [0.6]])}, R]},
         "keras2 squeezes y_pred's trailing 1; keras3 rejects unequal shapes",
     )

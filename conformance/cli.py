@@ -1,6 +1,6 @@
 """``keras-conformance``: generate and check the fixtures.
 
-    keras-conformance generate [--out DIR] [--check]
+keras-conformance generate [--out DIR] [--check]
 """
 
 from __future__ import annotations
@@ -35,7 +35,10 @@ def _generate(args) -> int:
         for p in problems:
             print(p, file=sys.stderr)
         if problems:
-            print(f"keras-conformance generate --check: {len(problems)} problem(s) in {target}; run `keras-conformance generate`", file=sys.stderr)
+            print(
+                f"keras-conformance generate --check: {len(problems)} problem(s) in {target}; run `keras-conformance generate`",
+                file=sys.stderr,
+            )
             return 1
         print(f"{target}: {len(texts)} files, {n} cases, current ({time.perf_counter() - t0:.1f}s)")
         return 0
@@ -49,7 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     g = sub.add_parser("generate", help="generate the golden fixtures from the catalog and the reference")
     g.add_argument("--out", help="directory to write (default: the project's fixtures/)")
-    g.add_argument("--check", action="store_true", help="write nothing; exit 1 naming each stale, missing or extra file")
+    g.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 naming each stale, missing or extra file"
+    )
     g.set_defaults(func=_generate)
     args = parser.parse_args(argv)
     return args.func(args)

@@ -53,14 +53,22 @@ def compare_output(value, expected: Output) -> Comparison:
     if problem:
         return Comparison(False, problem, 0.0, 0.0, 0)
     if tuple(got.shape) != tuple(expected.shape):
-        return Comparison(False, f"returned shape {tuple(got.shape)}, but the spec's shape is {expected.shape}", 0.0, 0.0, 0)
+        return Comparison(
+            False, f"returned shape {tuple(got.shape)}, but the spec's shape is {expected.shape}", 0.0, 0.0, 0
+        )
     exp = expected.values
     nonfinite = ~np.isfinite(got) & np.isfinite(exp)
     if nonfinite.any():
         idx = tuple(int(i) for i in np.argwhere(nonfinite)[0])
         return Comparison(
-            False, f"returned {got[idx]} at index {list(idx)} where the spec's value is finite ({exp[idx]!r})",
-            float("inf"), 0.0, int(got.size), idx, float(exp[idx]), float(got[idx]),
+            False,
+            f"returned {got[idx]} at index {list(idx)} where the spec's value is finite ({exp[idx]!r})",
+            float("inf"),
+            0.0,
+            int(got.size),
+            idx,
+            float(exp[idx]),
+            float(got[idx]),
         )
     err = np.abs(got - exp)
     ulps = np.vectorize(ulp32, otypes=[float])(exp) if exp.size else exp
@@ -72,7 +80,18 @@ def compare_output(value, expected: Output) -> Comparison:
     w = tuple(int(i) for i in np.unravel_index(int(np.argmax(ratio)), exp.shape))
     e = float(exp[w])
     return Comparison(
-        ok, None, float(ulp_err.max()), float(np.sum(ulp_err**2)), int(exp.size), w, e, float(got[w]),
-        float(err[w]), float(err[w] / abs(e)) if e else float("inf") if err[w] else 0.0,
-        float(ulp_err[w]), float(expected.tol[w]), float(expected.tol[w] / ulps[w]), float(ratio[w]),
+        ok,
+        None,
+        float(ulp_err.max()),
+        float(np.sum(ulp_err**2)),
+        int(exp.size),
+        w,
+        e,
+        float(got[w]),
+        float(err[w]),
+        float(err[w] / abs(e)) if e else float("inf") if err[w] else 0.0,
+        float(ulp_err[w]),
+        float(expected.tol[w]),
+        float(expected.tol[w] / ulps[w]),
+        float(ratio[w]),
     )

@@ -145,7 +145,9 @@ def _array(file, case_id, where, node) -> np.ndarray:
     shape = tuple(node["shape"])
     vals = node["values"]
     if math.prod(shape) != len(vals):
-        raise FixtureError(file, case_id, where, f"shape {list(shape)} needs {math.prod(shape)} values, got {len(vals)}")
+        raise FixtureError(
+            file, case_id, where, f"shape {list(shape)} needs {math.prod(shape)} values, got {len(vals)}"
+        )
     arr = np.asarray(vals, dtype=np.float64)
     f32 = arr.astype(np.float32)
     bad = np.flatnonzero((f32.astype(np.float64) != arr) & ~np.isnan(arr))
@@ -161,7 +163,9 @@ def _output(file, case_id, where, node) -> Output:
     n = math.prod(shape)
     if len(vals) != n or len(tol) != n:
         raise FixtureError(file, case_id, where, f"shape {list(shape)} needs {n} values and tolerances")
-    return Output(shape, np.asarray(vals, dtype=np.float64).reshape(shape), np.asarray(tol, dtype=np.float64).reshape(shape))
+    return Output(
+        shape, np.asarray(vals, dtype=np.float64).reshape(shape), np.asarray(tol, dtype=np.float64).reshape(shape)
+    )
 
 
 def load_fixture_text(text: str, file: str = "<string>") -> tuple[dict, list[LoadedCase]]:
@@ -210,7 +214,9 @@ def load_fixture_text(text: str, file: str = "<string>") -> tuple[dict, list[Loa
                 )
                 expected[prof] = Expected(outputs=outs)
         cases.append(
-            LoadedCase(cid, doc["api"], c["tier"], dict(c.get("params") or {}), inputs, expected, c.get("note", ""), file)
+            LoadedCase(
+                cid, doc["api"], c["tier"], dict(c.get("params") or {}), inputs, expected, c.get("note", ""), file
+            )
         )
     header = {k: v for k, v in doc.items() if k != "cases"}
     return header, cases

@@ -40,7 +40,10 @@ class GenerationError(RuntimeError):
 def source_sha256() -> str:
     """A hash of everything the fixtures are a function of: the catalog and the reference."""
     root = Path(reference.__file__).parent
-    files = sorted(root.glob("*.py")) + [Path(__file__).with_name("catalog.py"), Path(__file__).with_name("fixture_format.py")]
+    files = sorted(root.glob("*.py")) + [
+        Path(__file__).with_name("catalog.py"),
+        Path(__file__).with_name("fixture_format.py"),
+    ]
     h = hashlib.sha256()
     for f in files:
         h.update(f.name.encode() + b"\0" + f.read_bytes().replace(b"\r\n", b"\n") + b"\0")
@@ -97,7 +100,9 @@ def _case_lines(case: Case) -> list[str]:
     if "steps" in case.inputs:
         lines.append("    steps:")
         for st in case.inputs["steps"]:
-            parts = [f"op: {st['op']}"] + [f"{k}: {_array(st[k])}" for k in ("y_true", "y_pred", "sample_weight") if k in st]
+            parts = [f"op: {st['op']}"] + [
+                f"{k}: {_array(st[k])}" for k in ("y_true", "y_pred", "sample_weight") if k in st
+            ]
             lines.append("    - {" + ", ".join(parts) + "}")
     else:
         for k in ("y_true", "y_pred", "sample_weight"):
@@ -127,7 +132,7 @@ def render_all(catalog: Iterable[Case] | None = None) -> dict[str, str]:
             f"  mpmath_version: {json.dumps(mpmath.__version__)}",
             f"  precision_dps: {reference.DEFAULT_DPS}",
             f"  source_sha256: {digest}",
-            f"  tolerance_rule: {json.dumps('reference.tracked: B + (K_EVAL + ceil(log2 n) + 2) u M, K_EVAL=%d' % reference.tracked.K_EVAL)}",
+            f"  tolerance_rule: {json.dumps(f'reference.tracked: B + (K_EVAL + ceil(log2 n) + 2) u M, K_EVAL={reference.tracked.K_EVAL}')}",
             "cases:",
         ]
         for c in mine:

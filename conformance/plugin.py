@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from conformance.catalog import TIERS
 from conformance.candidates import load_candidate
+from conformance.catalog import TIERS
 from conformance.deviations import load_deviations, match, packaged_deviations
 from conformance.fixture_format import FixtureError, LoadedCase, load_fixture_file
 from conformance.runner import Verdict, format_failure, run_case
@@ -66,25 +66,56 @@ class _State:
 
 def pytest_addoption(parser):
     g = parser.getgroup("keras-conformance", "Keras losses/metrics conformance suite")
-    g.addoption("--candidate", dest="conformance_candidate", default=None,
-                help="implementation under test: keras, tf_keras, an installed candidate's name, or package.module:object")
-    g.addoption("--profile", dest="conformance_profile", default=None, choices=("keras3", "keras2"),
-                help="spec profile to judge against (default: the candidate's own)")
-    g.addoption("--tier", dest="conformance_tier", default=None,
-                help="comma-separated tiers to run: core,edge,quirk,error (default: core,edge)")
-    g.addoption("--fixtures-dir", dest="conformance_fixtures", default=None,
-                help="directory of fixture files (default: the packaged fixtures; pytest itself owns --fixtures)")
-    g.addoption("--conformance-json", dest="conformance_json", default=None,
-                help="write per-case results (id, verdict, expected, got, ulp error) to this JSON file")
-    g.addoption("--deviations", dest="conformance_deviations", action="append", default=None,
-                help="YAML file of known deviations (case ids and reasons); may be repeated")
+    g.addoption(
+        "--candidate",
+        dest="conformance_candidate",
+        default=None,
+        help="implementation under test: keras, tf_keras, an installed candidate's name, or package.module:object",
+    )
+    g.addoption(
+        "--profile",
+        dest="conformance_profile",
+        default=None,
+        choices=("keras3", "keras2"),
+        help="spec profile to judge against (default: the candidate's own)",
+    )
+    g.addoption(
+        "--tier",
+        dest="conformance_tier",
+        default=None,
+        help="comma-separated tiers to run: core,edge,quirk,error (default: core,edge)",
+    )
+    g.addoption(
+        "--fixtures-dir",
+        dest="conformance_fixtures",
+        default=None,
+        help="directory of fixture files (default: the packaged fixtures; pytest itself owns --fixtures)",
+    )
+    g.addoption(
+        "--conformance-json",
+        dest="conformance_json",
+        default=None,
+        help="write per-case results (id, verdict, expected, got, ulp error) to this JSON file",
+    )
+    g.addoption(
+        "--deviations",
+        dest="conformance_deviations",
+        action="append",
+        default=None,
+        help="YAML file of known deviations (case ids and reasons); may be repeated",
+    )
 
 
 def pytest_configure(config):
     for t in TIERS:
         config.addinivalue_line("markers", f"{t}: conformance cases of tier {t}")
-    for api in ("binary_crossentropy", "categorical_focal_crossentropy", "BinaryCrossentropy",
-                "CategoricalFocalCrossentropy", "metrics.BinaryCrossentropy"):
+    for api in (
+        "binary_crossentropy",
+        "categorical_focal_crossentropy",
+        "BinaryCrossentropy",
+        "CategoricalFocalCrossentropy",
+        "metrics.BinaryCrossentropy",
+    ):
         config.addinivalue_line("markers", f"{marker_name(api)}: conformance cases of {api}")
     if not config.option.conformance_candidate:
         return
@@ -99,10 +130,15 @@ def pytest_report_header(config):
     state = config.stash.get(_STATE, None)
     if state is None:
         return None
-    env = ", ".join(f"{k}={v}" for k, v in sorted(os.environ.items()) if k in ("KERAS_BACKEND", "TF_USE_LEGACY_KERAS", "CUDA_VISIBLE_DEVICES"))
+    env = ", ".join(
+        f"{k}={v}"
+        for k, v in sorted(os.environ.items())
+        if k in ("KERAS_BACKEND", "TF_USE_LEGACY_KERAS", "CUDA_VISIBLE_DEVICES")
+    )
     return [
         f"conformance: candidate {state.spec} ({state.candidate.describe()}), profile {state.profile}, tiers {','.join(state.tiers)}",
-        f"conformance: fixtures {state.fixtures}; {len(state.deviations)} known-deviation entries" + (f"; {env}" if env else ""),
+        f"conformance: fixtures {state.fixtures}; {len(state.deviations)} known-deviation entries"
+        + (f"; {env}" if env else ""),
     ]
 
 
@@ -223,5 +259,10 @@ class _Reporter:
         if hasattr(self.config, "workerinput") or not self.config.option.conformance_json:
             return
         st = self.state
-        header = {"candidate": st.spec, "describe": st.candidate.describe(), "profile": st.profile, "tiers": list(st.tiers)}
+        header = {
+            "candidate": st.spec,
+            "describe": st.candidate.describe(),
+            "profile": st.profile,
+            "tiers": list(st.tiers),
+        }
         write_json(self.config.option.conformance_json, self.records, header)

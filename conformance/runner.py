@@ -75,7 +75,9 @@ def run_case(candidate, case: LoadedCase, profile: str) -> Verdict:
         if expected.error:
             return Verdict("pass", f"rejected as required ({expected.error}): {type(exc).__name__}")
         return Verdict(
-            "fail", f"the candidate raised {type(exc).__name__}: {exc}", traceback="".join(traceback.format_exception(exc))
+            "fail",
+            f"the candidate raised {type(exc).__name__}: {exc}",
+            traceback="".join(traceback.format_exception(exc)),
         )
     if expected.error:
         return Verdict(
@@ -84,7 +86,9 @@ def run_case(candidate, case: LoadedCase, profile: str) -> Verdict:
             got=tuple(got),
         )
     if len(got) != len(expected.outputs):
-        return Verdict("fail", f"the candidate gave {len(got)} results; the spec has {len(expected.outputs)}", got=tuple(got))
+        return Verdict(
+            "fail", f"the candidate gave {len(got)} results; the spec has {len(expected.outputs)}", got=tuple(got)
+        )
     comps = tuple(compare_output(g, e) for g, e in zip(got, expected.outputs))
     for i, c in enumerate(comps):
         if not c.ok:
@@ -181,7 +185,9 @@ def format_failure(case: LoadedCase, verdict: Verdict, profile: str, candidate_s
                 out.append(w.rstrip("\n"))
         if e.values.size <= 8:
             got = verdict.got[verdict.output_index]
-            out.append(f"  expected {e.values.tolist()}  got {np.asarray(got).tolist() if c.problem is None or 'shape' in (c.problem or '') else got!r}")
+            out.append(
+                f"  expected {e.values.tolist()}  got {np.asarray(got).tolist() if c.problem is None or 'shape' in (c.problem or '') else got!r}"
+            )
     if verdict.traceback:
         out.append("  candidate traceback:")
         out.extend("    " + line for line in verdict.traceback.rstrip().splitlines())

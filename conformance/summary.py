@@ -36,7 +36,9 @@ def record(case, verdict, profile: str, candidate: str) -> dict:
         "candidate": candidate,
         "verdict": verdict.status,
         "message": verdict.message,
-        "expected": None if exp is None else (exp.error and {"error": exp.error}) or [o.values.tolist() for o in exp.outputs],
+        "expected": None
+        if exp is None
+        else (exp.error and {"error": exp.error}) or [o.values.tolist() for o in exp.outputs],
         "got": [_list(g) for g in verdict.got],
         "max_ulp": verdict.max_ulp if math.isfinite(verdict.max_ulp) else None,
         "sq_ulp": sum(c.sq_ulp_sum for c in verdict.comparisons),
@@ -60,16 +62,34 @@ def summary_rows(records: list[dict]) -> list[dict]:
         max_ulp = max((r["max_ulp"] for r in compared if r["max_ulp"] is not None), default=0.0)
         rms = math.sqrt(sum(r["sq_ulp"] for r in compared) / n) if n else 0.0
         frac = max((r.get("tol_frac", 0.0) for r in compared), default=0.0)
-        rows.append({"api": api, "tier": tier, **{k: counts[k] for k in ("pass", "fail", "skip", "xfail", "xpass")},
-                     "max_ulp": max_ulp, "rms_ulp": rms, "max_tol_frac": frac})
+        rows.append(
+            {
+                "api": api,
+                "tier": tier,
+                **{k: counts[k] for k in ("pass", "fail", "skip", "xfail", "xpass")},
+                "max_ulp": max_ulp,
+                "rms_ulp": rms,
+                "max_tol_frac": frac,
+            }
+        )
     return rows
 
 
 def format_table(rows: list[dict]) -> str:
     head = ("api", "tier", "passed", "failed", "skipped", "xfailed", "xpassed", "max ulp", "rms ulp", "max err/tol")
     body = [
-        (r["api"], r["tier"], str(r["pass"]), str(r["fail"]), str(r["skip"]), str(r["xfail"]), str(r["xpass"]),
-         f"{r['max_ulp']:.3g}", f"{r['rms_ulp']:.3g}", f"{r['max_tol_frac']:.3g}")
+        (
+            r["api"],
+            r["tier"],
+            str(r["pass"]),
+            str(r["fail"]),
+            str(r["skip"]),
+            str(r["xfail"]),
+            str(r["xpass"]),
+            f"{r['max_ulp']:.3g}",
+            f"{r['rms_ulp']:.3g}",
+            f"{r['max_tol_frac']:.3g}",
+        )
         for r in rows
     ]
     widths = [max(len(x) for x in col) for col in zip(head, *body)]

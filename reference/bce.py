@@ -23,7 +23,16 @@ import mpmath
 import numpy as np
 
 from reference.errors import SpecError
-from reference.floats import CLIP_HIGH, CLIP_LOW, EPSILON, UNIT_ROUNDOFF, is_f32, mpf_array, to_mpf
+from reference.floats import (
+    CLIP_HIGH,
+    CLIP_LOW,
+    EPSILON,
+    UNIT_ROUNDOFF,
+    at_reference_precision,
+    is_f32,
+    mpf_array,
+    to_mpf,
+)
 from reference.profiles import Profile, get_profile
 from reference.smoothing import smooth_labels
 from reference.tracked import Tracked
@@ -72,6 +81,7 @@ def _probability_term(p_in, z, dz, double_epsilon: bool):
     return loss, budget
 
 
+@at_reference_precision
 def bce_elementwise(
     y_true: np.ndarray,
     y_pred: np.ndarray,
@@ -110,6 +120,7 @@ def bce_elementwise(
     return Tracked.elementwise(loss, budget)
 
 
+@at_reference_precision
 def binary_crossentropy(
     y_true: np.ndarray,
     y_pred: np.ndarray,
@@ -120,9 +131,7 @@ def binary_crossentropy(
     profile: str | Profile = "keras3",
 ) -> Tracked:
     """``keras.losses.binary_crossentropy``: the elementwise loss, mean over ``axis``."""
-    elem = bce_elementwise(
-        y_true, y_pred, from_logits=from_logits, label_smoothing=label_smoothing, profile=profile
-    )
+    elem = bce_elementwise(y_true, y_pred, from_logits=from_logits, label_smoothing=label_smoothing, profile=profile)
     ndim = len(elem.shape)
     if ndim == 0:
         raise SpecError("rank", "binary_crossentropy needs inputs of rank >= 1")

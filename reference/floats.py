@@ -8,12 +8,15 @@ spec says Keras does, and measure distances in float32 units in the last place.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import mpmath
 import numpy as np
 
 __all__ = [
+    "DEFAULT_DPS",
+    "at_reference_precision",
     "UNIT_ROUNDOFF",
     "EPSILON",
     "CLIP_LOW",
@@ -28,6 +31,21 @@ __all__ = [
 ]
 
 mp = mpmath.mp
+
+#: Significant decimal digits the reference works at unless the caller asks for more.
+DEFAULT_DPS = 50
+
+
+def at_reference_precision(fn):
+    """Run ``fn`` at ``DEFAULT_DPS`` digits, or at the caller's precision when higher."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with mp.workdps(max(mp.dps, DEFAULT_DPS)):
+            return fn(*args, **kwargs)
+
+    return wrapper
+
 
 #: u = 2^-24: one float32 rounding to nearest moves a value by at most u times itself.
 UNIT_ROUNDOFF = mpmath.mpf(2) ** -24

@@ -23,7 +23,7 @@ import mpmath
 import numpy as np
 
 from reference.errors import SpecError
-from reference.floats import CLIP_HIGH, CLIP_LOW, UNIT_ROUNDOFF, is_f32, mpf_array, to_mpf
+from reference.floats import CLIP_HIGH, CLIP_LOW, UNIT_ROUNDOFF, at_reference_precision, is_f32, mpf_array, to_mpf
 from reference.profiles import Profile, get_profile
 from reference.smoothing import smooth_labels
 from reference.tracked import Tracked
@@ -75,6 +75,7 @@ def _row(y_row, dz_row, x_row, alpha_row, gamma, from_logits):
     return loss, budget, magnitude
 
 
+@at_reference_precision
 def categorical_focal_crossentropy(
     y_true: np.ndarray,
     y_pred: np.ndarray,
@@ -106,9 +107,7 @@ def categorical_focal_crossentropy(
     try:
         alpha_full = np.broadcast_to(alpha_arr, yp.shape)  # numpy-style: against the last axis
     except ValueError:
-        raise SpecError(
-            "alpha_shape", f"alpha of shape {alpha_arr.shape} does not broadcast to {yp.shape}"
-        ) from None
+        raise SpecError("alpha_shape", f"alpha of shape {alpha_arr.shape} does not broadcast to {yp.shape}") from None
     # Move the class axis last and loop over rows.
     zm, dzm, xm, am = (np.moveaxis(a, ax, -1) for a in (z, dz, yp, alpha_full))
     out_shape = xm.shape[:-1]

@@ -30,7 +30,7 @@ import numpy as np
 
 from reference.bce import binary_crossentropy
 from reference.errors import SpecError
-from reference.floats import mpf_array
+from reference.floats import at_reference_precision, mpf_array
 from reference.focal import categorical_focal_crossentropy
 from reference.profiles import Profile, get_profile
 from reference.tracked import Tracked
@@ -98,6 +98,7 @@ def align_weight_keras2(values_shape: tuple, w: np.ndarray) -> tuple[tuple, np.n
 _ALIGN = {"right_aligned": align_weight_keras3, "expand_trailing": align_weight_keras2}
 
 
+@at_reference_precision
 def loss_class(
     function: str,
     y_true: np.ndarray,

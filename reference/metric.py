@@ -28,7 +28,7 @@ import numpy as np
 
 from reference.bce import binary_crossentropy
 from reference.errors import SpecError
-from reference.floats import mpf_array
+from reference.floats import at_reference_precision, mpf_array
 from reference.losses import align_weight_keras2, same_rank_shapes
 from reference.profiles import Profile, get_profile
 from reference.tracked import Tracked
@@ -57,6 +57,7 @@ class BinaryCrossentropyMetric:
         self.count = mpmath.mpf(0)
         self.count_terms = 0
 
+    @at_reference_precision
     def update_state(self, y_true, y_pred, sample_weight=None) -> None:
         """Accumulate one batch; a rejected batch leaves the state as it was."""
         yt, yp = np.asarray(y_true, dtype=np.float32), np.asarray(y_pred, dtype=np.float32)
@@ -116,6 +117,7 @@ class BinaryCrossentropyMetric:
         self.count += batch_count
         self.count_terms += count_terms
 
+    @at_reference_precision
     def result(self) -> Tracked:
         """``divide_no_nan(total, count)``."""
         if self.count == 0:

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import mpmath
 import numpy as np
 
-from reference.floats import UNIT_ROUNDOFF, ulp32
+from reference.floats import UNIT_ROUNDOFF, at_reference_precision, ulp32
 
 __all__ = ["K_EVAL", "Tracked", "tolerance_of"]
 
@@ -143,6 +143,7 @@ def _as_obj(a) -> np.ndarray:
     return arr
 
 
+@at_reference_precision
 def tolerance_of(t: Tracked) -> np.ndarray:
     """The absolute float32 tolerance of each element of ``t``, by the module's rule."""
     out = _zeros_like(t.value)

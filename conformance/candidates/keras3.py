@@ -18,6 +18,8 @@ class Keras3Candidate:
         import keras
 
         self._keras = keras
+        #: shipped known deviations, per backend (conformance/deviations/)
+        self.deviations_file = f"keras-{keras.backend.backend()}.yaml"
 
     def describe(self) -> str:
         k = self._keras

@@ -1,0 +1,241 @@
+"""Keras' BCE, categorical focal CE, their loss classes and the BCE metric, in float32 numpy.
+
+An example third-party candidate for keras-conformance: it implements the candidate
+protocol (``conformance.candidates.base``) with nothing but numpy, for both profiles.
+Everything is float32 on purpose: it shows that a faithful float32 implementation of the
+algorithm meets the suite's tolerances. It depends on neither Keras nor the suite.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["NumpyKeras3", "NumpyKeras2", "NumpyKeras"]
+
+F = np.float32
+
+
+def _same_rank(a, b):
+    """Keras 3 squeeze_or_expand_to_same_rank on two arrays."""
+    if a.ndim == b.ndim + 1 and a.shape[-1] == 1:
+        if b.ndim == 1:
+            b = b[..., None]
+        else:
+            a = a[..., 0]
+    if b.ndim == a.ndim + 1 and b.shape[-1] == 1:
+        if a.ndim == 1:
+            a = a[..., None]
+        else:
+            b = b[..., 0]
+    return a, b
+
+
+class NumpyKeras:
+    """The Keras 3 algorithm; ``NumpyKeras2`` overrides the few keras2 details."""
+
+    name = "numpy-example"
+    profile = "keras3"
+    eps = F(1e-7)
+
+    def describe(self) -> str:
+        return f"kc-numpy-candidate (float32 numpy {np.__version__}), profile {self.profile}"
+
+    # ------------------------------------------------------------------ elementwise
+    def _smooth_binary(self, y, ls):
+        return y * F(1.0 - ls) + F(0.5 * ls)
+
+    def _bce_probs(self, z, p):
+        p = np.clip(p, self.eps, F(1.0) - self.eps)
+        return -(z * np.log(p) + (F(1) - z) * np.log(F(1) - p))
+
+    def _bce_logits(self, z, x):
+        return np.maximum(x, F(0)) - x * z + np.log1p(np.exp(-np.abs(x)))
+
+    def _check_shapes(self, yt, yp):
+        if yt.shape != yp.shape:
+            raise ValueError(f"shapes differ: {yt.shape} vs {yp.shape}")
+        return yt, yp
+
+    def binary_crossentropy(self, y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+        yp = np.asarray(y_pred, F)
+        yt = np.asarray(y_true, F)
+        yt, yp = self._check_shapes(yt, yp)
+        if label_smoothing:
+            yt = self._smooth_binary(yt, label_smoothing)
+        elem = self._bce_logits(yt, yp) if from_logits else self._bce_probs(yt, yp)
+        return np.mean(elem, axis=axis, dtype=F)
+
+    def categorical_focal_crossentropy(
+        self, y_true, y_pred, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0, axis=-1
+    ):
+        yp = np.asarray(y_pred, F)
+        yt = np.asarray(y_true, F)
+        if yt.shape != yp.shape:
+            raise ValueError(f"shapes differ: {yt.shape} vs {yp.shape}")
+        if label_smoothing:
+            yt = yt * F(1.0 - label_smoothing) + F(label_smoothing) / F(yt.shape[-1])
+        if from_logits:
+            e = np.exp(yp - np.max(yp, axis=axis, keepdims=True))
+            yp = e / np.sum(e, axis=axis, keepdims=True)
+        p = yp / np.sum(yp, axis=axis, keepdims=True)
+        p = np.clip(p, self.eps, F(1.0) - self.eps)
+        ce = -yt * np.log(p)
+        fl = np.power(F(1) - p, F(gamma)) * np.asarray(alpha, F) * ce
+        return np.sum(fl, axis=axis, dtype=F)
+
+    # ------------------------------------------------------------------ loss classes
+    reductions = ("sum_over_batch_size", "sum", "none", None, "mean", "mean_with_sample_weight")
+
+    def _align_inputs(self, yt, yp):
+        return _same_rank(yt, yp)
+
+    def _align_weight(self, values, w):
+        return _same_rank(values, w)
+
+    def _reduce(self, values, w, reduction):
+        if reduction in (None, "none") or values.shape in ((), (0,)):
+            return values
+        total = np.sum(values, dtype=F)
+        if reduction == "sum":
+            return total
+        if reduction == "mean_with_sample_weight" and w is not None:
+            d = np.sum(w, dtype=F)
+        else:
+            d = F(values.size)
+        return F(0) if d == 0 else F(total / d)
+
+    def _loss_class(self, fn, reduction, fn_kwargs):
+        if reduction not in self.reductions:
+            raise ValueError(f"reduction {reduction!r} is not accepted")
+
+        def call(y_true, y_pred, sample_weight=None):
+            yt, yp = self._align_inputs(np.asarray(y_true, F), np.asarray(y_pred, F))
+            values = np.asarray(fn(yt, yp, **fn_kwargs), F)
+            w = None
+            if sample_weight is not None:
+                w = np.asarray(sample_weight, F)
+                values, w = self._align_weight(values, w)
+                values = values * w
+            return self._reduce(values, w, reduction)
+
+        return call
+
+    def BinaryCrossentropy(self, reduction="sum_over_batch_size", **kw):  # noqa: N802
+        return self._loss_class(self.binary_crossentropy, reduction, kw)
+
+    def CategoricalFocalCrossentropy(self, reduction="sum_over_batch_size", **kw):  # noqa: N802
+        return self._loss_class(self.categorical_focal_crossentropy, reduction, kw)
+
+    # ------------------------------------------------------------------ metric
+    def metrics_BinaryCrossentropy(self, from_logits=False, label_smoothing=0.0):  # noqa: N802
+        return _Metric(self, from_logits, label_smoothing)
+
+    def _metric_update(self, values, w):
+        """(total, count) of one batch: Keras 3 counts samples."""
+        if w is None:
+            return np.sum(values, dtype=F), F(values.shape[0] if values.ndim else 1)
+        values, w = _same_rank(values, w)
+        if values.ndim > w.ndim:
+            values = np.mean(values, axis=tuple(range(w.ndim, values.ndim)), dtype=F)
+        w = np.broadcast_to(w, values.shape)
+        values = values * w
+        if w.ndim > 1:
+            w = np.mean(w, axis=tuple(range(1, w.ndim)), dtype=F)
+        if values.ndim > 1:
+            values = np.mean(values, axis=tuple(range(1, values.ndim)), dtype=F)
+        return np.sum(values, dtype=F), np.sum(w, dtype=F)
+
+    def _metric_inputs(self, yt, yp):
+        return yt, yp
+
+
+class _Metric:
+    def __init__(self, impl, from_logits, label_smoothing):
+        self.impl, self.kw = impl, {"from_logits": from_logits, "label_smoothing": label_smoothing}
+        self.reset_state()
+
+    def reset_state(self):
+        self.total, self.count = F(0), F(0)
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        yt, yp = self.impl._metric_inputs(np.asarray(y_true, F), np.asarray(y_pred, F))
+        values = np.asarray(self.impl.binary_crossentropy(yt, yp, **self.kw), F)
+        w = None if sample_weight is None else np.asarray(sample_weight, F)
+        t, c = self.impl._metric_update(values, w)
+        self.total, self.count = F(self.total + t), F(self.count + c)
+
+    def result(self):
+        return F(0) if self.count == 0 else F(self.total / self.count)
+
+
+class NumpyKeras3(NumpyKeras):
+    pass
+
+
+class NumpyKeras2(NumpyKeras):
+    """The keras2 details: double epsilon, 'auto', trailing-1 weights, element counts."""
+
+    name = "numpy-example-keras2"
+    profile = "keras2"
+    reductions = ("auto", "sum_over_batch_size", "sum", "none")
+
+    def _smooth_binary(self, y, ls):
+        ls = F(ls)
+        return y * (F(1) - ls) + F(0.5) * ls
+
+    def _bce_probs(self, z, p):
+        p = np.clip(p, self.eps, F(1.0) - self.eps)
+        return -(z * np.log(p + self.eps) + (F(1) - z) * np.log(F(1) - p + self.eps))
+
+    def _check_shapes(self, yt, yp):
+        return np.broadcast_arrays(yt, yp)
+
+    def categorical_focal_crossentropy(self, y_true, y_pred, label_smoothing=0.0, **kw):
+        if label_smoothing:
+            ls = F(label_smoothing)
+            y_true = np.asarray(y_true, F)
+            y_true = y_true * (F(1) - ls) + ls / F(y_true.shape[-1])
+        return super().categorical_focal_crossentropy(y_true, y_pred, **kw)
+
+    def _align_inputs(self, yt, yp):
+        return yt, yp  # Keras 2 fixes ranks only for tf tensors
+
+    def _align_weight(self, values, w):
+        if w.ndim == 0:
+            return values, w
+        if w.ndim - values.ndim == 1:
+            if w.shape[-1] != 1:
+                raise ValueError("cannot squeeze a last dim that is not 1")
+            w = w[..., 0]
+        elif values.ndim - w.ndim == 1:
+            w = w[..., None]
+        np.broadcast_shapes(values.shape, w.shape)
+        return values, w
+
+    def _reduce(self, values, w, reduction):
+        return super()._reduce(values, w, "sum_over_batch_size" if reduction == "auto" else reduction)
+
+    def BinaryCrossentropy(self, reduction="auto", **kw):  # noqa: N802
+        return self._loss_class(self.binary_crossentropy, reduction, kw)
+
+    def CategoricalFocalCrossentropy(self, reduction="auto", **kw):  # noqa: N802
+        return self._loss_class(self.categorical_focal_crossentropy, reduction, kw)
+
+    def _metric_inputs(self, yt, yp):
+        if yp.ndim == yt.ndim + 1 and yp.shape[-1] == 1:
+            yp = yp[..., 0]
+        elif yt.ndim == yp.ndim + 1 and yt.shape[-1] == 1:
+            yt = yt[..., 0]
+        return yt, yp
+
+    def _metric_update(self, values, w):
+        """Keras 2 counts elements: the weight broadcast over every value."""
+        if w is None:
+            return np.sum(values, dtype=F), F(values.size)
+        values, w = self._align_weight(values, w)
+        try:
+            w = np.broadcast_to(w, values.shape)
+        except ValueError:
+            values = np.mean(values, axis=tuple(range(w.ndim, values.ndim)), dtype=F)
+            w = np.broadcast_to(w, values.shape)
+        return np.sum(values * w, dtype=F), np.sum(w, dtype=F)

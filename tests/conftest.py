@@ -1,0 +1,12 @@
+"""Shared test setup: the example numpy candidate is importable even when not installed."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+try:
+    import kc_numpy_candidate  # noqa: F401
+except ImportError:
+    sys.path.insert(0, str(ROOT / "examples" / "numpy_candidate" / "src"))

@@ -1,0 +1,62 @@
+"""The tolerance rule is tight where float32 loses nothing and roomy where it must."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from reference import binary_crossentropy, tolerance_of
+from reference.floats import ulp32
+
+F = np.float32
+
+
+def tol_ulps(yt, yp, **kw):
+    r = binary_crossentropy(F(yt), F(yp), **kw)
+    v = float(r.value[()])
+    return float(tolerance_of(r)[()]) / ulp32(v), float(tolerance_of(r)[()]), v
+
+
+def test_a_well_conditioned_case_gets_a_few_ulps():
+    ulps, _, _ = tol_ulps([0, 1, 0, 1], [0.3, 0.6, 0.2, 0.9])
+    assert 2 <= ulps <= 16
+
+
+def test_numpy_backend_sigmoid_then_log_at_logit_10_is_caught():
+    """SPEC-NOTES §10: exact 4.5398899e-05, numpy backend 4.5419773e-05 (rel 4.6e-4)."""
+    _, tol, v = tol_ulps([1], [10], from_logits=True)
+    assert abs(v - 4.5398899e-05) < 1e-12
+    assert abs(4.5419773e-05 - v) > tol
+
+
+def test_numpy_backend_with_label_smoothing_is_caught():
+    """SPEC-NOTES quotes 0.50004540 (exact constants); Keras' float32 constants
+    f32(0.9) + f32(0.05) give 0.5000456: both are inside the rule's room for the
+    smoothed label, and the numpy backend's 0.5000226 is far outside it."""
+    _, tol, v = tol_ulps([1], [10], from_logits=True, label_smoothing=0.1)
+    assert abs(v - 0.50004540) <= tol
+    assert abs(0.5000226 - v) > 10 * tol
+
+
+def test_one_minus_p_rounding_required_by_the_algorithm_is_allowed():
+    """y=0, p=1e-7: Keras gives -log(float32(1 - 1e-7)) = 1.1920929e-07, exact is 1.0e-07,
+    torch's log1p path gives 1.0000001e-07: all three are conformant."""
+    _, tol, v = tol_ulps([0], [1e-7])
+    for got in (1.1920929e-07, 1.0000001e-07):
+        assert abs(got - v) <= tol
+
+
+def test_a_large_logit_times_a_smoothed_label_gets_room_for_its_cancellation():
+    _, tol, v = tol_ulps([1], [100], from_logits=True, label_smoothing=0.1)
+    # x*z rounds at 95 * 2^-24 absolute: the rule must allow at least that
+    assert tol >= 95 * 2.0**-24
+    # and still catch a 1e-5 relative error
+    assert tol < 1e-5 * v
+
+
+def test_relative_error_of_1e_5_is_outside_every_unsaturated_probability_case():
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        yp = rng.uniform(0.01, 0.99, size=6)
+        yt = rng.integers(0, 2, size=6)
+        _, tol, v = tol_ulps(yt, yp)
+        assert tol < 1e-5 * v

@@ -1,0 +1,160 @@
+"""Candidates for testing the suite itself: deliberately broken ones, which must fail, and
+correct ones that round differently, which must pass.
+
+Each is the example float32 numpy candidate with one change. ``BROKEN`` maps a name to
+(class, a case id that must fail); ``ROUNDS_DIFFERENTLY`` lists classes that must pass.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from kc_numpy_candidate import NumpyKeras2, NumpyKeras3
+
+F = np.float32
+
+
+class WrongEpsilon(NumpyKeras3):
+    eps = F(1e-6)
+
+
+class SmoothingTowardOne(NumpyKeras3):
+    def _smooth_binary(self, y, ls):
+        return y * F(1.0 - ls) + F(ls)
+
+
+class IgnoresSampleWeight(NumpyKeras3):
+    def _loss_class(self, fn, reduction, fn_kwargs):
+        inner = super()._loss_class(fn, reduction, fn_kwargs)
+        return lambda y_true, y_pred, sample_weight=None: inner(y_true, y_pred)
+
+
+class MetricNoReset(NumpyKeras3):
+    def metrics_BinaryCrossentropy(self, **kw):  # noqa: N802
+        m = super().metrics_BinaryCrossentropy(**kw)
+        m.reset_state = lambda: None
+        return m
+
+
+class RelativeError1e5(NumpyKeras3):
+    """Every result 1e-5 too large, relatively."""
+
+    def binary_crossentropy(self, *a, **k):
+        return super().binary_crossentropy(*a, **k) * F(1 + 1e-5)
+
+    def categorical_focal_crossentropy(self, *a, **k):
+        return super().categorical_focal_crossentropy(*a, **k) * F(1 + 1e-5)
+
+
+class SumOverBatchDividesByBatch(NumpyKeras3):
+    """sum_over_batch_size divided by the batch size, not the element count."""
+
+    def _reduce(self, values, w, reduction):
+        if reduction in ("sum_over_batch_size", "mean") and values.ndim > 1:
+            return F(np.sum(values, dtype=F) / F(values.shape[0]))
+        return super()._reduce(values, w, reduction)
+
+
+class DoubleEpsilonInKeras3(NumpyKeras3):
+    """keras2's double epsilon claimed as keras3."""
+
+    _bce_probs = NumpyKeras2._bce_probs
+
+
+class FocalMeanOverClasses(NumpyKeras3):
+    def categorical_focal_crossentropy(self, y_true, y_pred, axis=-1, **k):
+        out = super().categorical_focal_crossentropy(y_true, y_pred, axis=axis, **k)
+        return out / F(np.asarray(y_pred).shape[axis])
+
+
+class FocalNoRenormalisation(NumpyKeras3):
+    """Skips ``y_pred / sum(y_pred)``: unnormalised rows go straight to the clip."""
+
+    def categorical_focal_crossentropy(
+        self, y_true, y_pred, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0, axis=-1
+    ):
+        yt, yp = np.asarray(y_true, F), np.asarray(y_pred, F)
+        if label_smoothing:
+            yt = yt * F(1.0 - label_smoothing) + F(label_smoothing) / F(yt.shape[-1])
+        if from_logits:
+            e = np.exp(yp - np.max(yp, axis=axis, keepdims=True))
+            yp = e / np.sum(e, axis=axis, keepdims=True)
+        p = np.clip(yp, self.eps, F(1.0) - self.eps)
+        fl = np.power(F(1) - p, F(gamma)) * np.asarray(alpha, F) * (-yt * np.log(p))
+        return np.sum(fl, axis=axis, dtype=F)
+
+
+class MetricCountsElementsInKeras3(NumpyKeras3):
+    _metric_update = NumpyKeras2._metric_update
+
+
+class SmoothingKFromAxis(NumpyKeras3):
+    """Keras master's K = shape[axis] for focal label smoothing, claimed as a release."""
+
+    def categorical_focal_crossentropy(self, y_true, y_pred, label_smoothing=0.0, axis=-1, **k):
+        yt = np.asarray(y_true, F)
+        if label_smoothing:
+            yt = yt * F(1 - label_smoothing) + F(label_smoothing) / F(yt.shape[axis])
+        return super().categorical_focal_crossentropy(yt, y_pred, axis=axis, **k)
+
+
+BROKEN = {
+    "wrong-epsilon": (WrongEpsilon, "bce-edge-prob-0-y1-ls0"),
+    "smoothing-toward-one": (SmoothingTowardOne, "bce-edge-logit-16-y1-ls0p1"),
+    "ignores-sample-weight": (IgnoresSampleWeight, "seed-002-ex2-weighted"),
+    "metric-no-reset": (MetricNoReset, "metric-reset-restores-empty"),
+    "relative-error-1e-5": (RelativeError1e5, "seed-004-function"),
+    "sum-over-batch-divides-by-batch": (
+        SumOverBatchDividesByBatch,
+        "bce-loss-sum_over_batch_size-wnone-shape2x3x4-probs",
+    ),
+    "double-epsilon-in-keras3": (DoubleEpsilonInKeras3, "bce-edge-prob-0-y1-ls0"),
+    "focal-mean-over-classes": (FocalMeanOverClasses, "seed-001-focal-doc"),
+    "focal-no-renormalisation": (FocalNoRenormalisation, "focal-edge-unnormalised-ls0-g0"),
+    "metric-counts-elements-in-keras3": (MetricCountsElementsInKeras3, "metric-scalar-weight-unequal-batches-w1"),
+    "smoothing-k-from-axis": (SmoothingKFromAxis, "focal-sweep-logits-ls0p1-g0-shape2x3x4-axis1-alphascalar"),
+}
+
+
+# --------------------------------------------------------------------------- correct, rounded differently
+class Float64Inside(NumpyKeras3):
+    """Computes in float64 with the same float32 constants; rounds the result once."""
+
+    def binary_crossentropy(self, y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+        yt = np.asarray(y_true, np.float64)
+        yp = np.asarray(y_pred, np.float64)
+        if yt.shape != yp.shape:
+            raise ValueError("shapes differ")
+        if label_smoothing:
+            yt = yt * (1.0 - label_smoothing) + 0.5 * label_smoothing
+        if from_logits:
+            elem = np.maximum(yp, 0) - yp * yt + np.log1p(np.exp(-np.abs(yp)))
+        else:
+            p = np.clip(yp, float(self.eps), float(F(1) - self.eps))
+            elem = -(yt * np.log(p) + (1 - yt) * np.log1p(-p))
+        return np.mean(elem, axis=axis).astype(F)
+
+
+class Log1pVariant(NumpyKeras3):
+    """log1p(-p) for log(1 - p): more accurate than Keras, still conformant."""
+
+    def _bce_probs(self, z, p):
+        p = np.clip(p, self.eps, F(1.0) - self.eps)
+        return -(z * np.log(p) + (F(1) - z) * np.log1p(-p))
+
+
+class SequentialSums(NumpyKeras3):
+    """Left-to-right float32 accumulation instead of numpy's pairwise sums."""
+
+    def _reduce(self, values, w, reduction):
+        if reduction in (None, "none") or values.shape in ((), (0,)):
+            return values
+        total = F(0)
+        for v in np.asarray(values, F).ravel()[::-1]:
+            total = F(total + v)
+        if reduction == "sum":
+            return total
+        d = np.sum(w, dtype=F) if reduction == "mean_with_sample_weight" and w is not None else F(values.size)
+        return F(0) if d == 0 else F(total / d)
+
+
+ROUNDS_DIFFERENTLY = (Float64Inside, Log1pVariant, SequentialSums)
