@@ -124,6 +124,9 @@ def pytest_configure(config):
     config.pluginmanager.register(_Reporter(config, state), "keras-conformance-reporter")
     if not config.option.file_or_dir:  # no paths given: run the fixtures
         config.args[:] = [str(state.fixtures)]
+    # A malformed fixture file is one collection error; the other files still run
+    # (the exit status still reports the error).
+    config.option.continue_on_collection_errors = True
 
 
 def pytest_report_header(config):

@@ -156,7 +156,7 @@ def _worst_inputs(case: LoadedCase, verdict: Verdict) -> str:
 
 def format_failure(case: LoadedCase, verdict: Verdict, profile: str, candidate_spec: str) -> str:
     """The failure report: where, what was called, expected against got, how far, how to rerun."""
-    params = ", ".join(f"{k}={v!r}" for k, v in case.params.items()) or "(defaults)"
+    params = ", ".join(f"{k}={v!r}" for k, v in case.params.items())
     shapes = (
         ", ".join(f"{k} {tuple(v.shape)}" for k, v in case.inputs.items())
         if "steps" not in case.inputs

@@ -1,0 +1,51 @@
+"""Candidates that misbehave in the ways a real one can: each fault must become that
+case's failure (or skip) with a clear message, and never stop the run."""
+
+from __future__ import annotations
+
+import numpy as np
+from kc_numpy_candidate import NumpyKeras3
+
+from conformance.candidates import Unsupported
+
+
+class Raises(NumpyKeras3):
+    def binary_crossentropy(self, *a, **k):
+        raise RuntimeError("kernel exploded on purpose")
+
+
+class ReturnsNaN(NumpyKeras3):
+    def binary_crossentropy(self, *a, **k):
+        return np.full(np.shape(super().binary_crossentropy(*a, **k)), np.nan, np.float32)
+
+
+class WrongShape(NumpyKeras3):
+    def binary_crossentropy(self, *a, **k):
+        return np.atleast_1d(super().binary_crossentropy(*a, **k))[..., None]
+
+
+class NonNumeric(NumpyKeras3):
+    def binary_crossentropy(self, *a, **k):
+        return "0.5"
+
+
+class NoLogits(NumpyKeras3):
+    """Cannot express from_logits=True: those cases are skipped with the reason."""
+
+    def binary_crossentropy(self, y_true, y_pred, from_logits=False, **k):
+        if from_logits:
+            raise Unsupported("no logits path in this library")
+        return super().binary_crossentropy(y_true, y_pred, **k)
+
+
+class OnlyFunctions:
+    """Implements nothing but the BCE function; everything else is skipped."""
+
+    name = "only-functions"
+    profile = "keras3"
+
+    def describe(self):
+        return "only binary_crossentropy"
+
+    def binary_crossentropy(self, *a, **k):
+        return NumpyKeras3().binary_crossentropy(*a, **k)

@@ -1,0 +1,158 @@
+"""The fixtures: complete, exact, schema-valid, reproducible, and written atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from conformance import generate as gen
+from conformance.catalog import Case, cases
+from conformance.cli import main as cli
+from conformance.fixture_format import load_fixture_file, load_schema
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "fixtures"
+FILES = sorted(FIXTURES.glob("*.yaml"))
+
+
+@pytest.fixture(scope="module")
+def rendered():
+    return gen.render_all()
+
+
+@pytest.fixture(scope="module")
+def loaded():
+    return {f.name: load_fixture_file(f) for f in FILES}
+
+
+def test_there_is_one_file_per_api():
+    assert [f.name for f in FILES] == sorted(f"{stem}.yaml" for stem in gen.FILE_OF_API.values())
+
+
+def test_every_fixture_validates_against_the_shipped_schema():
+    import jsonschema
+
+    schema = load_schema()
+    for f in FILES:
+        jsonschema.validate(yaml.safe_load(f.read_text()), schema)
+
+
+def test_at_least_2000_cases_over_all_four_tiers(loaded):
+    tiers = Counter(c.tier for _, cs in loaded.values() for c in cs)
+    assert sum(tiers.values()) >= 2000
+    assert set(tiers) == {"core", "edge", "quirk", "error"}
+
+
+def test_every_seed_worked_example_is_a_core_case(loaded):
+    ids = {c.id: c for _, cs in loaded.values() for c in cs}
+    for seed in ("seed-001", "seed-002", "seed-003", "seed-004"):
+        assert any(i.startswith(seed) and ids[i].tier == "core" for i in ids), seed
+
+
+def test_generate_check_passes_on_the_repository(rendered):
+    assert gen.check_fixtures(FIXTURES, rendered) == []
+
+
+def test_generate_out_reproduces_the_fixtures_byte_for_byte(tmp_path):
+    assert cli(["generate", "--out", str(tmp_path)]) == 0
+    for f in [*FILES, FIXTURES / gen.MANIFEST]:
+        assert (tmp_path / f.name).read_bytes() == f.read_bytes(), f.name
+
+
+def test_two_generations_are_identical(rendered):
+    assert gen.render_all() == rendered
+
+
+def test_inputs_read_back_as_exact_float32():
+    for f in FILES:
+        doc = yaml.safe_load(f.read_text())
+        for c in doc["cases"]:
+            arrays = [c["inputs"][k] for k in ("y_true", "y_pred", "sample_weight") if k in c["inputs"]]
+            for st in c["inputs"].get("steps", []):
+                arrays += [st[k] for k in ("y_true", "y_pred", "sample_weight") if k in st]
+            for a in arrays:
+                for v in a["values"]:
+                    assert isinstance(v, float), (f.name, c["id"], v)  # YAML 1.1 read a float, not a string
+                    assert float(np.float32(v)) == v, (f.name, c["id"], v)
+
+
+def test_expected_values_carry_17_significant_digits():
+    import re
+
+    text = (FIXTURES / "losses.BinaryCrossentropy.yaml").read_text()
+    block = text[text.index("- id: seed-002-ex1\n") :]
+    written = re.search(r"keras3:\n      outputs:\n      - \{shape: \[\], values: \[([^\]]+)\]", block).group(1)
+    assert len(written.replace("0.", "", 1).lstrip("0")) == 17, written
+    assert abs(float(written) - 0.865458) < 5e-7  # Keras 3 on JAX prints 0.865458
+
+
+def test_provenance_header_names_versions_precision_and_source_hash(loaded):
+    for header, _ in loaded.values():
+        p = header["provenance"]
+        assert p["precision_dps"] >= 50 and p["mpmath_version"] and p["package_version"]
+        assert p["source_sha256"] == gen.source_sha256()
+
+
+def test_manifest_lists_each_file_with_its_hash():
+    import hashlib
+
+    manifest = json.loads((FIXTURES / gen.MANIFEST).read_text())
+    for f in FILES:
+        assert manifest["files"][f.name]["sha256"] == hashlib.sha256(f.read_bytes()).hexdigest()
+
+
+def test_check_names_each_stale_missing_and_extra_file(tmp_path, rendered, capsys):
+    gen.write_fixtures(tmp_path, rendered)
+    (tmp_path / "losses.BinaryCrossentropy.yaml").write_text("stale")
+    (tmp_path / "metrics.BinaryCrossentropy.yaml").unlink()
+    (tmp_path / "extra.yaml").write_text("{}")
+    assert cli(["generate", "--check", "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "stale: " in err and "losses.BinaryCrossentropy.yaml" in err
+    assert "missing: " in err and "metrics.BinaryCrossentropy.yaml" in err
+    assert "extra: " in err and "extra.yaml" in err
+
+
+def test_an_interrupted_generation_leaves_every_previous_file_whole(tmp_path, rendered, monkeypatch):
+    gen.write_fixtures(tmp_path, rendered)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    new = {name: text.replace("cases:", "cases:  # new", 1) for name, text in rendered.items()}
+    real_replace, calls = os.replace, []
+
+    def replace_then_interrupt(src, dst):
+        calls.append(dst)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        real_replace(src, dst)
+
+    monkeypatch.setattr(gen.os, "replace", replace_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        gen.write_fixtures(tmp_path, new)
+    after = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    assert set(after) == set(before), "no temporary file is left behind"
+    for name, data in after.items():
+        assert data in (before[name], new[name].encode()), f"{name} is neither the old nor the new file"
+
+
+def test_an_exception_in_the_reference_names_the_case():
+    bad = Case(
+        "bad-case-id",
+        "binary_crossentropy",
+        "core",
+        {"label_smoothing": "oops"},
+        {"y_true": np.zeros(2, np.float32), "y_pred": np.zeros(2, np.float32)},
+    )
+    with pytest.raises(gen.GenerationError, match="bad-case-id"):
+        gen.render_all([bad])
+
+
+def test_case_ids_are_unique_and_stable_names():
+    ids = [c.id for c in cases()]
+    assert len(ids) == len(set(ids))
+    assert all(i == i.strip() and " " not in i for i in ids)

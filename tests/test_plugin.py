@@ -1,0 +1,250 @@
+"""The pytest plugin, driven as a user drives it (pytester), with the test candidates."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+EXAMPLE = ROOT / "examples" / "numpy_candidate" / "src"
+FIXTURES = ROOT / "fixtures"
+
+
+@pytest.fixture
+def run(pytester, monkeypatch):
+    """Run pytest in a fresh directory, as a subprocess, with the test candidates importable."""
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(TESTS), str(EXAMPLE), os.environ.get("PYTHONPATH", "")]))
+
+    def _run(*args):
+        return pytester.runpytest_subprocess("-p", "no:cacheprovider", *args)
+
+    return _run
+
+
+def test_the_plugin_is_inert_without_candidate(run, pytester):
+    pytester.makefile(".yaml", stray="cases: []")
+    result = run("-q")
+    assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+
+
+def test_the_example_candidate_passes_core_and_edge_by_default(run):
+    result = run("--candidate", "numpy-example", "-q")
+    outcomes = result.parseoutcomes()
+    assert outcomes["passed"] >= 1800 and "failed" not in outcomes
+    assert outcomes["deselected"] > 0  # quirk and error tiers are off by default
+    result.stdout.fnmatch_lines(
+        ["*conformance summary: numpy-example against profile keras3*", "*binary_crossentropy*edge*"]
+    )
+
+
+def test_keras2_example_passes_every_tier_through_its_entry_point(run):
+    result = run("--candidate", "numpy-example-keras2", "--tier", "core,edge,quirk,error", "-q")
+    outcomes = result.parseoutcomes()
+    assert outcomes["passed"] >= 2000 and "failed" not in outcomes and "deselected" not in outcomes
+
+
+@pytest.mark.parametrize(
+    "variant, case_id",
+    [
+        ("WrongEpsilon", "bce-edge-prob-0-y1-ls0"),
+        ("SmoothingTowardOne", "bce-edge-logit-16-y1-ls0p1"),
+        ("IgnoresSampleWeight", "seed-002-ex2-weighted"),
+        ("MetricNoReset", "metric-reset-restores-empty"),
+        ("RelativeError1e5", "seed-004-function"),
+    ],
+)
+def test_a_broken_candidate_fails_the_case_it_should(run, variant, case_id):
+    result = run("--candidate", f"variants:{variant}", "-k", case_id, "-q")
+    assert result.parseoutcomes().get("failed", 0) >= 1  # -k matches substrings: ls0 also selects ls0p1
+    result.stdout.fnmatch_lines([f"*case {case_id} [[]*[]] in *"])
+
+
+def test_the_failure_report_has_every_field_and_a_snippet_that_reproduces_it(run, pytester):
+    result = run("--candidate", "variants:RelativeError1e5", "-k", "seed-004-function", "-q")
+    out = result.stdout.str()
+    for field in (
+        "case seed-004-function [core]",
+        "call: binary_crossentropy() ",
+        "profile=keras3",
+        "inputs: y_true (2, 2), y_pred (2, 2)",
+        "worst element [",
+        "expected ",
+        ", got ",
+        "error: abs ",
+        " rel ",
+        " ulp ",
+        "tolerance: abs ",
+        "reproduce:",
+        "pytest --candidate variants:RelativeError1e5 --profile keras3 --tier core -k 'seed-004-function'",
+    ):
+        assert field in out, field
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip() == "import numpy as np")
+    end = next(i for i, line in enumerate(lines) if line.strip().startswith("print(candidate."))
+    snippet = textwrap.dedent("\n".join(lines[start : end + 1]))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), str(EXAMPLE)])}
+    proc = subprocess.run([sys.executable, "-c", snippet], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    got_in_report = out.split("got [")[1].split("]")[0]
+    assert [float(x) for x in got_in_report.split(",")] == pytest.approx(
+        [float(x) for x in proc.stdout.strip().strip("[]").split()], rel=1e-7
+    )
+
+
+@pytest.mark.parametrize(
+    "variant, message",
+    [
+        ("Raises", "*the candidate raised RuntimeError: kernel exploded on purpose*"),
+        ("ReturnsNaN", "*returned nan at index * where the spec's value is finite*"),
+        ("WrongShape", "*returned shape (2, 1), but the spec's shape is (2,)*"),
+        ("NonNumeric", "*returned a non-numeric value of type str*"),
+    ],
+)
+def test_a_faulty_candidate_fails_that_case_with_a_clear_message_and_the_run_goes_on(run, variant, message):
+    result = run("--candidate", f"fault_candidates:{variant}", "-k", "seed-004-function or seed-001-focal-doc", "-q")
+    result.stdout.fnmatch_lines([message])
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("failed") == 1 and outcomes.get("passed") == 1  # the focal case still ran
+
+
+def test_a_candidates_exception_shows_its_traceback(run):
+    result = run("--candidate", "fault_candidates:Raises", "-k", "seed-004-function", "-q")
+    result.stdout.fnmatch_lines(
+        ["*candidate traceback:*", "*fault_candidates.py*", "*RuntimeError: kernel exploded on purpose*"]
+    )
+
+
+def test_cases_a_candidate_cannot_express_are_skipped_with_the_reason(run):
+    result = run(
+        "--candidate",
+        "fault_candidates:NoLogits",
+        "-k",
+        "bce-edge-logit-0-y0-ls0 or bce-edge-prob-0-y0-ls0",
+        "-rs",
+        "-q",
+    )
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("skipped", 0) >= 1 and outcomes.get("skipped") == outcomes.get(
+        "passed"
+    )  # logits skip, probs pass
+    result.stdout.fnmatch_lines(["*no logits path in this library*"])
+
+
+def test_apis_a_candidate_does_not_implement_are_skipped(run):
+    result = run(
+        "--candidate", "fault_candidates:OnlyFunctions", "-k", "seed-002-ex1 or seed-004-function", "-rs", "-q"
+    )
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("skipped") == 1 and outcomes.get("passed") == 1
+    result.stdout.fnmatch_lines(["*does not implement BinaryCrossentropy*"])
+
+
+def test_known_deviations_xfail_and_stale_entries_are_reported(run, pytester):
+    dev = pytester.makefile(
+        ".yaml",
+        devs="""
+        deviations:
+          - id: seed-004-function
+            reason: "1e-5 too large, on purpose"
+          - id: metric-empty-result
+            reason: "listed, but it passes"
+          - id: no-such-case-*
+            reason: "matches nothing"
+        """,
+    )
+    result = run(
+        "--candidate",
+        "variants:RelativeError1e5",
+        "--deviations",
+        str(dev),
+        "-k",
+        "seed-004-function or metric-empty-result",
+        "-q",
+    )
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("xfailed") == 1 and outcomes.get("xpassed") == 1 and "failed" not in outcomes
+    result.stdout.fnmatch_lines(
+        [
+            "*1 known-deviation case(s) now pass; remove their entries:*",
+            "*metric-empty-result*",
+            "*1 known-deviation entries matched no case that ran:*",
+            "*no-such-case-*",
+        ]
+    )
+
+
+def test_a_deviation_without_a_reason_is_a_usage_error(run, pytester):
+    dev = pytester.makefile(".yaml", devs="deviations:\n  - id: seed-002-ex1\n    reason: ''\n")
+    result = run("--candidate", "numpy-example", "--deviations", str(dev))
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*has an empty reason*"])
+
+
+def test_tiers_and_markers_select_cases(run):
+    result = run("--candidate", "numpy-example", "--tier", "edge", "-m", "binary_crossentropy", "-q")
+    outcomes = result.parseoutcomes()
+    assert 100 <= outcomes["passed"] < 200
+    result = run("--candidate", "numpy-example", "--tier", "quirk", "--collect-only", "-q")
+    assert "seed-" not in result.stdout.str()
+
+
+def test_runs_under_xdist_with_the_same_counts_and_a_summary(run):
+    args = ("--candidate", "numpy-example", "--tier", "edge", "-q")
+    serial = run(*args).parseoutcomes()
+    result = run(*args, "-n", "2")
+    assert result.parseoutcomes()["passed"] == serial["passed"]
+    result.stdout.fnmatch_lines(["*conformance summary*", "*categorical_focal_crossentropy*edge*"])
+    summary = result.stdout.str().split("conformance summary")[1]
+    assert str(serial["passed"] - 3) in summary or "edge" in summary
+
+
+def test_junitxml_and_conformance_json(run, pytester):
+    xml, js = pytester.path / "out.xml", pytester.path / "out.json"
+    result = run(
+        "--candidate",
+        "variants:RelativeError1e5",
+        "--tier",
+        "edge",
+        "-m",
+        "metrics_BinaryCrossentropy or categorical_focal_crossentropy",
+        "--junitxml",
+        str(xml),
+        "--conformance-json",
+        str(js),
+        "-q",
+        "-n",
+        "2",
+    )
+    assert xml.exists() and "<testcase" in xml.read_text()
+    doc = json.loads(js.read_text())
+    assert doc["candidate"] == "variants:RelativeError1e5" and doc["profile"] == "keras3"
+    rec = doc["cases"][0]
+    assert {"id", "api", "tier", "verdict", "expected", "got", "max_ulp"} <= set(rec)
+    verdicts = {r["verdict"] for r in doc["cases"]}
+    assert "fail" in verdicts and len(doc["cases"]) == sum(
+        v for k, v in result.parseoutcomes().items() if k in ("passed", "failed")
+    )
+
+
+def test_a_malformed_fixture_file_is_one_collection_error_and_the_rest_runs(run, pytester):
+    d = pytester.mkdir("fx")
+    good = (FIXTURES / "metrics.BinaryCrossentropy.yaml").read_text()
+    (d / "metrics.BinaryCrossentropy.yaml").write_text(good)
+    (d / "broken.yaml").write_text("format: keras-conformance/1\napi: binary_crossentropy\ncases: [1, 2]\n")
+    result = run("--candidate", "numpy-example", "--fixtures-dir", str(d), "-q")
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("errors") == 1 and outcomes.get("passed", 0) > 200
+    result.stdout.fnmatch_lines(["*fixture file rejected: *broken.yaml*schema*"])
+
+
+def test_an_unknown_candidate_is_a_usage_error(run):
+    result = run("--candidate", "no_such_module:Thing")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--candidate no_such_module:Thing: cannot load it*"])
