@@ -47,6 +47,31 @@ def _generate(args) -> int:
     return 0
 
 
+def _report(args) -> int:
+    from conformance.report import accuracy_table, load_results
+
+    try:
+        docs = [load_results(p) for p in args.results]
+    except ValueError as exc:
+        print(f"keras-conformance report: {exc}", file=sys.stderr)
+        return 2
+    print(accuracy_table(docs))
+    return 0
+
+
+def _diff(args) -> int:
+    from conformance.report import diff_results, format_diff, load_results, regressions
+
+    try:
+        old, new = load_results(args.old), load_results(args.new)
+    except ValueError as exc:
+        print(f"keras-conformance diff: {exc}", file=sys.stderr)
+        return 2
+    changes = diff_results(old, new)
+    print(format_diff(old, new, changes))
+    return 1 if regressions(changes) else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="keras-conformance", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -56,8 +81,19 @@ def main(argv: list[str] | None = None) -> int:
         "--check", action="store_true", help="write nothing; exit 1 naming each stale, missing or extra file"
     )
     g.set_defaults(func=_generate)
+    r = sub.add_parser("report", help="an accuracy table (Markdown) from --conformance-json results")
+    r.add_argument("results", nargs="+")
+    r.set_defaults(func=_report)
+    d = sub.add_parser("diff", help="cases whose verdict or value changed between two runs; exit 1 on a regression")
+    d.add_argument("old")
+    d.add_argument("new")
+    d.set_defaults(func=_diff)
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except BrokenPipeError:  # `keras-conformance report ... | head`
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ a user fixes things from, ending in a snippet that reproduces it.
 from __future__ import annotations
 
 import math
+import os
 import traceback
 from dataclasses import dataclass, field
 from typing import Any
@@ -136,7 +137,19 @@ def snippet(case: LoadedCase, candidate_spec: str) -> str:
 
 
 def _fmt(x: float | None) -> str:
-    return "n/a" if x is None else (repr(x) if not math.isfinite(x) else f"{x:.9g}")
+    """An error or tolerance: 3 significant digits are what a reader compares."""
+    return "n/a" if x is None else (repr(x) if not math.isfinite(x) else f"{x:.3g}")
+
+
+def _fmt_expected(x: float | None) -> str:
+    return "n/a" if x is None else repr(float(x))
+
+
+def _fmt_got(x: float | None) -> str:
+    """The candidate's value as the float32 it (usually) was: shortest round-trip digits."""
+    if x is None or not math.isfinite(x):
+        return repr(x)
+    return repr(float(x)) if float(np.float32(x)) != x else str(np.float32(x))
 
 
 def _worst_inputs(case: LoadedCase, verdict: Verdict) -> str:
@@ -175,7 +188,9 @@ def format_failure(case: LoadedCase, verdict: Verdict, profile: str, candidate_s
         e = case.expected[profile].outputs[verdict.output_index]
         which = f" (result #{verdict.output_index + 1})" if "steps" in case.inputs else ""
         if c.worst_index is not None:
-            out.append(f"  worst element{which} {list(c.worst_index)}: expected {_fmt(c.expected)}, got {_fmt(c.got)}")
+            out.append(
+                f"  worst element{which} {list(c.worst_index)}: expected {_fmt_expected(c.expected)}, got {_fmt_got(c.got)}"
+            )
             out.append(
                 f"  error: abs {_fmt(c.abs_err)}  rel {_fmt(c.rel_err)}  ulp {_fmt(c.ulp_err)}"
                 f"   tolerance: abs {_fmt(c.tol)} ({_fmt(c.tol_ulp)} ulp)"
@@ -192,6 +207,7 @@ def format_failure(case: LoadedCase, verdict: Verdict, profile: str, candidate_s
         out.append("  candidate traceback:")
         out.extend("    " + line for line in verdict.traceback.rstrip().splitlines())
     out.append("  reproduce:")
-    out.append(f"    pytest --candidate {candidate_spec} --profile {profile} --tier {case.tier} -k '{case.id}'")
+    env = "".join(f"{k}={os.environ[k]} " for k in ("KERAS_BACKEND",) if os.environ.get(k))
+    out.append(f"    {env}pytest --candidate {candidate_spec} --profile {profile} --tier {case.tier} -k '{case.id}'")
     out.extend("    " + line for line in snippet(case, candidate_spec).splitlines())
     return "\n".join(out)
