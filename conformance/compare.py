@@ -43,8 +43,12 @@ def as_numeric_array(value) -> tuple[np.ndarray | None, str | None]:
         arr = np.asarray(value)
     except Exception as exc:  # noqa: BLE001 - a candidate may return anything
         return None, f"returned {type(value).__name__}, which numpy cannot read: {exc}"
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
+    if arr.dtype == object or arr.dtype.kind in "USVMmO":
         return None, f"returned a non-numeric value of type {type(value).__name__} (dtype {arr.dtype})"
+    if not np.issubdtype(arr.dtype, np.floating):
+        return None, f"returned dtype {arr.dtype}; the spec's results are float32"
+    if arr.dtype.itemsize < 4:
+        return None, f"returned dtype {arr.dtype}, narrower than the spec's float32"
     return arr.astype(np.float64), None
 
 

@@ -9,6 +9,7 @@ raises ``FixtureError`` naming the file, the case id and the field.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from dataclasses import dataclass
@@ -148,8 +149,9 @@ def _array(file, case_id, where, node) -> np.ndarray:
         raise FixtureError(
             file, case_id, where, f"shape {list(shape)} needs {math.prod(shape)} values, got {len(vals)}"
         )
-    arr = np.asarray(vals, dtype=np.float64)
-    f32 = arr.astype(np.float32)
+    arr = _floats(file, case_id, f"{where}/values", vals)
+    with np.errstate(over="ignore"):
+        f32 = arr.astype(np.float32)
     bad = np.flatnonzero((f32.astype(np.float64) != arr) & ~np.isnan(arr))
     if bad.size:
         i = int(bad[0])
@@ -164,13 +166,27 @@ def _output(file, case_id, where, node) -> Output:
     if len(vals) != n or len(tol) != n:
         raise FixtureError(file, case_id, where, f"shape {list(shape)} needs {n} values and tolerances")
     return Output(
-        shape, np.asarray(vals, dtype=np.float64).reshape(shape), np.asarray(tol, dtype=np.float64).reshape(shape)
+        shape,
+        _floats(file, case_id, f"{where}/values", vals).reshape(shape),
+        _floats(file, case_id, f"{where}/tol", tol).reshape(shape),
     )
+
+
+def _floats(file, case_id, where, vals) -> np.ndarray:
+    try:
+        return np.asarray(vals, dtype=np.float64)
+    except (OverflowError, ValueError, TypeError) as exc:
+        raise FixtureError(file, case_id, where, f"not representable as float64: {exc}") from None
 
 
 def load_fixture_text(text: str, file: str = "<string>") -> tuple[dict, list[LoadedCase]]:
     """Parse and check one fixture file; returns its header and its cases."""
     try:
+        # Aliases are no part of the format, and nested ones make validation exponential
+        # (a "billion laughs" document): refuse them before building anything.
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.AliasEvent):
+                raise FixtureError(file, None, "", f"YAML aliases (*{event.anchor}) are not allowed in fixtures")
         doc = yaml.load(text, Loader=_Loader)  # safe loader: Python tags are refused
     except yaml.YAMLError as exc:
         raise FixtureError(file, None, "", f"not valid (safe) YAML: {exc}") from None
@@ -222,10 +238,36 @@ def load_fixture_text(text: str, file: str = "<string>") -> tuple[dict, list[Loa
     return header, cases
 
 
-def load_fixture_file(path: str | Path) -> tuple[dict, list[LoadedCase]]:
+def check_manifest(path: Path, text: str) -> None:
+    """If the file's directory has a MANIFEST.json (generate writes one), the file must be
+    listed there with the same sha256: a hand edit or a truncated copy is caught."""
+    manifest_path = path.parent / "MANIFEST.json"
+    if not manifest_path.is_file():
+        return
+    try:
+        files = json.loads(manifest_path.read_text(encoding="utf-8"))["files"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise FixtureError(str(manifest_path), None, "", f"unreadable manifest: {exc}") from None
+    entry = files.get(path.name) if isinstance(files, dict) else None
+    if entry is None:
+        raise FixtureError(str(path), None, "", "is not listed in MANIFEST.json beside it")
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    if digest != entry.get("sha256"):
+        raise FixtureError(
+            str(path),
+            None,
+            "",
+            f"sha256 {digest[:12]}... does not match MANIFEST.json ({str(entry.get('sha256'))[:12]}...): "
+            "edited by hand or damaged; regenerate with `keras-conformance generate`",
+        )
+
+
+def load_fixture_file(path: str | Path, *, verify_manifest: bool = True) -> tuple[dict, list[LoadedCase]]:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise FixtureError(str(path), None, "", f"cannot be read: {exc}") from None
+    if verify_manifest:
+        check_manifest(path, text)
     return load_fixture_text(text, str(path))

@@ -18,7 +18,8 @@ from conformance.candidates import load_candidate
 from conformance.catalog import TIERS
 from conformance.deviations import load_deviations, match, packaged_deviations
 from conformance.fixture_format import FixtureError, LoadedCase, load_fixture_file
-from conformance.runner import Verdict, format_failure, run_case
+from conformance.isolation import IsolatedRunner, run_guarded
+from conformance.runner import Verdict, format_failure
 from conformance.summary import format_table, record, summary_rows, write_json
 
 __all__ = ["default_fixtures_dir"]
@@ -74,6 +75,8 @@ class _State:
         except ValueError as exc:
             raise pytest.UsageError(f"--deviations: {exc}") from exc
         self.deviations = devs
+        self.timeout = opt.conformance_timeout
+        self.isolated = IsolatedRunner(self.spec, self.profile, self.timeout) if opt.conformance_isolate else None
 
 
 def pytest_addoption(parser):
@@ -115,6 +118,20 @@ def pytest_addoption(parser):
         action="append",
         default=None,
         help="YAML file of known deviations (case ids and reasons); may be repeated",
+    )
+    g.addoption(
+        "--case-timeout",
+        dest="conformance_timeout",
+        type=float,
+        default=None,
+        help="fail a case whose candidate call takes longer than this many seconds",
+    )
+    g.addoption(
+        "--isolate",
+        dest="conformance_isolate",
+        action="store_true",
+        default=False,
+        help="run the candidate in a worker process: a crash fails only the case that caused it",
     )
     g.addoption(
         "--no-known-deviations",
@@ -225,7 +242,10 @@ class CaseItem(pytest.Item):
 
     def runtest(self):
         state = self.config.stash[_STATE]
-        verdict = run_case(state.candidate, self.case, state.profile)
+        if state.isolated is not None:
+            verdict = state.isolated.run(self.case)
+        else:
+            verdict = run_guarded(state.candidate, self.case, state.profile, state.timeout)
         self.user_properties.append(("conformance", record(self.case, verdict, state.profile, state.spec)))
         if verdict.status == "skip":
             pytest.skip(verdict.message)
@@ -278,6 +298,8 @@ class _Reporter:
                 tr.write_line(f"  {d.pattern}  ({d.source})")
 
     def pytest_sessionfinish(self, session):
+        if self.state.isolated is not None:
+            self.state.isolated.close()
         if hasattr(self.config, "workerinput") or not self.config.option.conformance_json:
             return
         st = self.state

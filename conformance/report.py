@@ -54,7 +54,10 @@ def accuracy_table(docs: list[dict]) -> str:
     keys = sorted({k for rows in per_run for k in rows})
     head = "| api | tier | " + " | ".join(f"{_label(d)} ({d['profile']})" for d in docs) + " |"
     sep = "|---|---|" + "---|" * len(docs)
-    body = [f"| {api} | {tier} | " + " | ".join(_cell(rows.get((api, tier))) for rows in per_run) + " |" for api, tier in keys]
+    body = [
+        f"| {api} | {tier} | " + " | ".join(_cell(rows.get((api, tier))) for rows in per_run) + " |"
+        for api, tier in keys
+    ]
     return "\n".join([head, sep, *body, "", LEGEND])
 
 
@@ -78,7 +81,9 @@ def diff_results(old: dict, new: dict) -> dict[str, list[dict]]:
         a, b = o.get(cid), n.get(cid)
         if a is None or b is None:
             r = a or b
-            out[r["api"]].append({"id": cid, "change": "only in old" if b is None else "only in new", "old": a, "new": b})
+            out[r["api"]].append(
+                {"id": cid, "change": "only in old" if b is None else "only in new", "old": a, "new": b}
+            )
             continue
         if a["verdict"] != b["verdict"]:
             out[b["api"]].append({"id": cid, "change": f"{a['verdict']} -> {b['verdict']}", "old": a, "new": b})

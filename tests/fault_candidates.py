@@ -49,3 +49,37 @@ class OnlyFunctions:
 
     def binary_crossentropy(self, *a, **k):
         return NumpyKeras3().binary_crossentropy(*a, **k)
+
+
+class ReturnsFloat16(NumpyKeras3):
+    def binary_crossentropy(self, *a, **k):
+        return np.float16(super().binary_crossentropy(*a, **k))
+
+
+class Hangs(NumpyKeras3):
+    """Never returns from binary_crossentropy (a Python-level hang)."""
+
+    def binary_crossentropy(self, *a, **k):
+        while True:
+            pass
+
+
+class HangsInC(NumpyKeras3):
+    """Blocks SIGALRM, then hangs: only a process kill can stop it."""
+
+    def binary_crossentropy(self, *a, **k):
+        import signal
+        import time
+
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+        time.sleep(3600)
+
+
+class Crashes(NumpyKeras3):
+    """Kills the interpreter (SIGSEGV) inside binary_crossentropy."""
+
+    def binary_crossentropy(self, *a, **k):
+        import os
+        import signal
+
+        os.kill(os.getpid(), signal.SIGSEGV)

@@ -248,3 +248,61 @@ def test_an_unknown_candidate_is_a_usage_error(run):
     result = run("--candidate", "no_such_module:Thing")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--candidate no_such_module:Thing: cannot load it*"])
+
+
+def test_a_narrower_dtype_is_a_failure(run):
+    result = run("--candidate", "fault_candidates:ReturnsFloat16", "-k", "seed-004-function", "-q")
+    result.stdout.fnmatch_lines(["*returned dtype float16, narrower than the spec's float32*"])
+
+
+def test_a_hanging_candidate_times_out_and_the_run_goes_on(run):
+    result = run(
+        "--candidate",
+        "fault_candidates:Hangs",
+        "--case-timeout",
+        "1",
+        "-k",
+        "seed-004-function or seed-001-focal-doc",
+        "-q",
+    )
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("failed") == 1 and outcomes.get("passed") == 1
+    result.stdout.fnmatch_lines(["*timed out: the candidate did not finish within 1 s (--case-timeout)*"])
+
+
+def test_isolation_reports_the_case_that_crashed_the_interpreter_and_goes_on(run):
+    result = run("--candidate", "fault_candidates:Crashes", "--isolate", "-k", "seed-004 or seed-001-focal-doc", "-q")
+    outcomes = result.parseoutcomes()
+    # seed-004-function and the seed-004-doc metric stream both call the crashing function
+    assert outcomes.get("failed") == 2 and outcomes.get("passed") == 1
+    result.stdout.fnmatch_lines(
+        ["*case seed-004-function*", "*the candidate's process died (signal SIGSEGV) while running this case*"]
+    )
+
+
+def test_isolation_with_a_timeout_kills_a_hang_that_ignores_signals(run):
+    result = run(
+        "--candidate",
+        "fault_candidates:HangsInC",
+        "--isolate",
+        "--case-timeout",
+        "1",
+        "-k",
+        "seed-004-function or seed-001-focal-doc",
+        "-q",
+    )
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("failed") == 1 and outcomes.get("passed") == 1
+    result.stdout.fnmatch_lines(["*timed out*"])
+
+
+def test_a_fixture_file_that_does_not_match_the_manifest_is_reported(run, pytester):
+    d = pytester.mkdir("fx")
+    for name in ("metrics.BinaryCrossentropy.yaml", "losses.binary_crossentropy.yaml", "MANIFEST.json"):
+        (d / name).write_text((FIXTURES / name).read_text())
+    edited = (d / "losses.binary_crossentropy.yaml").read_text().replace("tier: edge", "tier: core", 1)
+    (d / "losses.binary_crossentropy.yaml").write_text(edited)
+    result = run("--candidate", "numpy-example", "--fixtures-dir", str(d), "-q")
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("errors") == 1 and outcomes.get("passed", 0) > 200
+    result.stdout.fnmatch_lines(["*losses.binary_crossentropy.yaml*does not match MANIFEST.json*"])

@@ -1,0 +1,72 @@
+"""``keras-conformance report`` and ``diff`` on results the plugin writes."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from conformance.cli import main as cli
+from conformance.report import accuracy_table, diff_results, load_results, regressions
+
+
+@pytest.fixture
+def results(pytester, monkeypatch, tmp_path):
+    """Real --conformance-json files: the example candidate and a broken one, edge tier."""
+    from pathlib import Path
+
+    tests = Path(__file__).resolve().parent
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join([str(tests), str(tests.parent / "examples" / "numpy_candidate" / "src")])
+    )
+    out = {}
+    for name, cand in (("good", "numpy-example"), ("broken", "variants:WrongEpsilon")):
+        path = tmp_path / f"{name}.json"
+        pytester.runpytest_subprocess(
+            "-p", "no:cacheprovider", "--candidate", cand, "--tier", "edge", "--conformance-json", str(path), "-q"
+        )
+        out[name] = path
+    return out
+
+
+def test_report_puts_runs_side_by_side(results, capsys):
+    assert cli(["report", str(results["good"]), str(results["broken"])]) == 0
+    table = capsys.readouterr().out
+    header = table.splitlines()[0]
+    assert header.count("|") == 5 and "numpy" in header
+    assert "| binary_crossentropy | edge |" in table and "ulp" in table
+
+
+def test_diff_reports_a_regression_and_exits_1(results, capsys):
+    assert cli(["diff", str(results["good"]), str(results["broken"])]) == 1
+    out = capsys.readouterr().out
+    assert "pass -> fail" in out and "regression(s)" in out and "bce-edge-prob-0-y1-ls0" in out
+
+
+def test_diff_of_a_run_with_itself_is_empty(results, capsys):
+    assert cli(["diff", str(results["good"]), str(results["good"])]) == 0
+    assert "no case changed beyond rounding" in capsys.readouterr().out
+
+
+def test_a_value_change_beyond_rounding_is_listed_without_being_a_regression(results):
+    old = load_results(results["good"])
+    new = json.loads(json.dumps(old))
+    new["cases"][0]["got"] = [
+        [v * 1.001 for v in g] if isinstance(g, list) else g * 1.001 for g in new["cases"][0]["got"]
+    ]
+    changes = diff_results(old, new)
+    assert [c["change"] for cs in changes.values() for c in cs] == ["value changed"]
+    assert regressions(changes) == []
+
+
+def test_a_file_that_is_not_a_results_file_is_a_clear_error(tmp_path, capsys):
+    bad = tmp_path / "x.json"
+    bad.write_text("[1, 2]")
+    assert cli(["report", str(bad)]) == 2
+    assert "not a --conformance-json file" in capsys.readouterr().err
+
+
+def test_accuracy_table_has_a_legend():
+    doc = {"candidate": "c", "profile": "keras3", "cases": []}
+    assert "ulps" in accuracy_table([doc])
