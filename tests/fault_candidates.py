@@ -19,6 +19,11 @@ class ReturnsNaN(NumpyKeras3):
         return np.full(np.shape(super().binary_crossentropy(*a, **k)), np.nan, np.float32)
 
 
+class ReturnsInf(NumpyKeras3):
+    def binary_crossentropy(self, *a, **k):
+        return np.full(np.shape(super().binary_crossentropy(*a, **k)), np.inf, np.float32)
+
+
 class WrongShape(NumpyKeras3):
     def binary_crossentropy(self, *a, **k):
         return np.atleast_1d(super().binary_crossentropy(*a, **k))[..., None]

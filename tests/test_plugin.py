@@ -103,6 +103,7 @@ def test_the_failure_report_has_every_field_and_a_snippet_that_reproduces_it(run
     [
         ("Raises", "*the candidate raised RuntimeError: kernel exploded on purpose*"),
         ("ReturnsNaN", "*returned nan at index * where the spec's value is finite*"),
+        ("ReturnsInf", "*returned inf at index * where the spec's value is finite*"),
         ("WrongShape", "*returned shape (2, 1), but the spec's shape is (2,)*"),
         ("NonNumeric", "*returned a non-numeric value of type str*"),
     ],

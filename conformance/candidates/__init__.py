@@ -1,6 +1,6 @@
 """Candidates: the built-in ones, a user's ``package.module:object``, and installed ones.
 
-``load_candidate(spec)`` resolves, in order: a built-in name (``keras``, ``tf_keras``),
+``load_candidate(spec)`` resolves, in order: a built-in name (``keras``, ``tf_keras``, ``torch``, ``optax``),
 a name registered by an installed package in the ``keras_conformance.candidates``
 entry-point group, or ``package.module:object``. The object may be a candidate, a class,
 or a factory function; classes and factories are called with no arguments.
@@ -19,6 +19,8 @@ ENTRY_POINT_GROUP = "keras_conformance.candidates"
 BUILTIN = {
     "keras": "conformance.candidates.keras3:Keras3Candidate",
     "tf_keras": "conformance.candidates.tf_keras:TfKerasCandidate",
+    "torch": "conformance.candidates.torch:TorchCandidate",
+    "optax": "conformance.candidates.optax:OptaxCandidate",
 }
 
 

@@ -1,0 +1,89 @@
+"""``optax``: optax's own losses on logits, judged against profile keras3.
+
+* ``binary_crossentropy`` with ``from_logits=True``: ``optax.sigmoid_binary_cross_entropy``
+  (elementwise). The adapter adds Keras' label smoothing (``y*(1-ls) + 0.5*ls``; optax's
+  ``smooth_labels`` is the categorical rule) and the mean over ``axis``. optax has no
+  probability-input BCE, so ``from_logits=False`` is skipped.
+* ``categorical_focal_crossentropy`` with ``from_logits=True`` and ``gamma=0``: then Keras'
+  focal loss is ``alpha``-weighted softmax cross-entropy, which is
+  ``optax.softmax_cross_entropy(logits, labels * alpha, axis)``. The adapter adds the label
+  smoothing (K = the last axis, as Keras) and the alpha weighting of the labels. Keras clips
+  p to ``[eps, 1-eps]`` and optax does not: saturated cases are listed deviations. optax's
+  ``sigmoid_focal_loss`` is the binary loss, so ``gamma != 0`` and probability inputs are
+  skipped.
+* The loss classes: those functions per sample, then the Keras 3 weighting and reduction
+  steps from ``conformance.candidates.adapter``. optax has no metric objects.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from conformance.candidates.adapter import keras3_loss_class
+from conformance.candidates.base import Unsupported
+
+__all__ = ["OptaxCandidate"]
+
+
+class OptaxCandidate:
+    name = "optax"
+    profile = "keras3"
+    deviations_file = "optax.yaml"
+
+    def __init__(self):
+        import jax.numpy as jnp
+        import optax
+
+        self._optax, self._jnp = optax, jnp
+
+    def describe(self) -> str:
+        import jax
+
+        return f"optax {self._optax.__version__} on jax {jax.__version__}"
+
+    def binary_crossentropy(self, y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+        if not from_logits:
+            raise Unsupported(
+                "optax has no probability-input binary cross-entropy (only sigmoid_binary_cross_entropy on logits)"
+            )
+        jnp = self._jnp
+        if np.shape(y_true) != np.shape(y_pred):
+            raise ValueError(f"shapes differ: {np.shape(y_true)} vs {np.shape(y_pred)}")
+        z = jnp.asarray(y_true, jnp.float32)
+        if label_smoothing:
+            z = z * (1.0 - label_smoothing) + 0.5 * label_smoothing
+        elem = self._optax.sigmoid_binary_cross_entropy(jnp.asarray(y_pred, jnp.float32), z)
+        return np.asarray(jnp.mean(elem, axis=axis))
+
+    def categorical_focal_crossentropy(
+        self, y_true, y_pred, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0, axis=-1
+    ):
+        if not from_logits:
+            raise Unsupported(
+                "optax's softmax_cross_entropy takes logits; it has no probability-input categorical loss"
+            )
+        if gamma != 0:
+            raise Unsupported("optax has no focal modulation for softmax cross-entropy (sigmoid_focal_loss is binary)")
+        jnp = self._jnp
+        if np.shape(y_true) != np.shape(y_pred):
+            raise ValueError(f"shapes differ: {np.shape(y_true)} vs {np.shape(y_pred)}")
+        z = jnp.asarray(y_true, jnp.float32)
+        if label_smoothing:
+            z = z * (1.0 - label_smoothing) + label_smoothing / np.float32(z.shape[-1])
+        labels = z * jnp.asarray(alpha, jnp.float32)
+        return np.asarray(self._optax.softmax_cross_entropy(jnp.asarray(y_pred, jnp.float32), labels, axis=axis))
+
+    def BinaryCrossentropy(self, reduction="sum_over_batch_size", **params):  # noqa: N802
+        return keras3_loss_class(lambda yt, yp: self.binary_crossentropy(yt, yp, **params), reduction)
+
+    def CategoricalFocalCrossentropy(self, reduction="sum_over_batch_size", alpha=0.25, gamma=2.0, **params):  # noqa: N802
+        if gamma != 0 or not params.get("from_logits"):
+            raise Unsupported(
+                "optax covers categorical focal only as softmax cross-entropy (from_logits=True, gamma=0)"
+            )
+        return keras3_loss_class(
+            lambda yt, yp: self.categorical_focal_crossentropy(yt, yp, alpha=alpha, gamma=gamma, **params), reduction
+        )
+
+    def metrics_BinaryCrossentropy(self, **params):  # noqa: N802
+        raise Unsupported("optax has no metric objects")
