@@ -509,6 +509,16 @@ def _metric_cases() -> Iterator[Case]:
         {"steps": [update((3, 2), np.zeros((3,), F32)), R]},
         "count 0: divide_no_nan gives 0",
     )
+    for i, shape in enumerate(((2, 3, 2), (1, 3, 1), (3, 2, 4))):
+        steps = [update(shape), R, update((2, 2, 3), None, True), R]
+        yield Case(
+            f"metric-rank3-unweighted-{i}",
+            "metrics.BinaryCrossentropy",
+            "core",
+            {},
+            {"steps": steps},
+            "keras3 averages each sample's values before counting samples; keras2 counts every element",
+        )
     yield Case(
         "metric-rank3-per-sample-weight",
         "metrics.BinaryCrossentropy",

@@ -23,7 +23,16 @@ from conformance import __version__
 from conformance.catalog import FILE_OF_API, Case, cases
 from conformance.fixture_format import FORMAT, format_decimal, format_float32, format_tolerance
 
-__all__ = ["GenerationError", "render_all", "write_fixtures", "check_fixtures", "source_sha256", "MANIFEST"]
+__all__ = [
+    "GenerationError",
+    "render_all",
+    "render_case",
+    "render_document",
+    "write_fixtures",
+    "check_fixtures",
+    "source_sha256",
+    "MANIFEST",
+]
 
 MANIFEST = "MANIFEST.json"
 PROFILES = ("keras3", "keras2")
@@ -114,6 +123,33 @@ def _case_lines(case: Case) -> list[str]:
     return lines
 
 
+def _header_lines(api: str, digest: str) -> list[str]:
+    return [
+        HEADER.rstrip("\n"),
+        f"format: {FORMAT}",
+        f"api: {api}",
+        "provenance:",
+        "  generator: keras-conformance generate",
+        f"  package_version: {json.dumps(__version__)}",
+        f"  mpmath_version: {json.dumps(mpmath.__version__)}",
+        f"  precision_dps: {reference.DEFAULT_DPS}",
+        f"  source_sha256: {digest}",
+        f"  tolerance_rule: {json.dumps(f'reference.tracked: B + (K_EVAL + ceil(log2 n) + 2) u M, K_EVAL={reference.tracked.K_EVAL}')}",
+        "cases:",
+    ]
+
+
+def render_case(case: Case) -> str:
+    """One case as a fixture entry (``- id: ...``), ready to paste into a fixture file."""
+    return "\n".join(_case_lines(case)) + "\n"
+
+
+def render_document(cases_of_one_api: list[Case]) -> str:
+    """A complete fixture file for cases of one API."""
+    api = cases_of_one_api[0].api
+    return "\n".join(_header_lines(api, source_sha256())) + "\n" + "".join(render_case(c) for c in cases_of_one_api)
+
+
 def render_all(catalog: Iterable[Case] | None = None) -> dict[str, str]:
     """File name -> full text, for every fixture file and the manifest."""
     all_cases = list(cases() if catalog is None else catalog)
@@ -122,19 +158,7 @@ def render_all(catalog: Iterable[Case] | None = None) -> dict[str, str]:
     counts: dict[str, dict[str, int]] = {}
     for api, stem in FILE_OF_API.items():
         mine = [c for c in all_cases if c.api == api]
-        lines = [
-            HEADER.rstrip("\n"),
-            f"format: {FORMAT}",
-            f"api: {api}",
-            "provenance:",
-            "  generator: keras-conformance generate",
-            f"  package_version: {json.dumps(__version__)}",
-            f"  mpmath_version: {json.dumps(mpmath.__version__)}",
-            f"  precision_dps: {reference.DEFAULT_DPS}",
-            f"  source_sha256: {digest}",
-            f"  tolerance_rule: {json.dumps(f'reference.tracked: B + (K_EVAL + ceil(log2 n) + 2) u M, K_EVAL={reference.tracked.K_EVAL}')}",
-            "cases:",
-        ]
+        lines = _header_lines(api, digest)
         for c in mine:
             lines.extend(_case_lines(c))
         texts[f"{stem}.yaml"] = "\n".join(lines) + "\n"

@@ -134,6 +134,19 @@ def pytest_addoption(parser):
         help="run the candidate in a worker process: a crash fails only the case that caused it",
     )
     g.addoption(
+        "--conformance-hypothesis",
+        dest="conformance_hypothesis",
+        action="store_true",
+        default=False,
+        help="add hypothesis tests per API: random cases checked live against the reference",
+    )
+    g.addoption(
+        "--conformance-hypothesis-profile",
+        dest="conformance_hypothesis_profile",
+        default="conformance-fast",
+        help="hypothesis settings profile for that mode: conformance-fast (default) or conformance-thorough",
+    )
+    g.addoption(
         "--no-known-deviations",
         dest="conformance_no_known",
         action="store_true",
@@ -145,6 +158,7 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     for t in TIERS:
         config.addinivalue_line("markers", f"{t}: conformance cases of tier {t}")
+    config.addinivalue_line("markers", "hypothesis_mode: the random cases of --conformance-hypothesis")
     for api in (
         "binary_crossentropy",
         "categorical_focal_crossentropy",
@@ -192,10 +206,18 @@ def pytest_collect_file(file_path: Path, parent):
     return FixtureFile.from_parent(parent, path=file_path)
 
 
-def pytest_collection_modifyitems(config, items):
+def pytest_collection_modifyitems(session, config, items):
     state = config.stash.get(_STATE, None)
     if state is None:
         return
+    if config.option.conformance_hypothesis:
+        from conformance.hypothesis_mode import APIS as HYPOTHESIS_APIS
+
+        for api in HYPOTHESIS_APIS:
+            item = HypothesisItem.from_parent(session, name=f"hypothesis[{api}]", api=api)
+            item.add_marker(getattr(pytest.mark, marker_name(api)))
+            item.add_marker(pytest.mark.hypothesis_mode)
+            items.append(item)
     keep, drop = [], []
     for it in items:
         (keep if not isinstance(it, CaseItem) or it.case.tier in state.tiers else drop).append(it)
@@ -262,14 +284,59 @@ class CaseItem(pytest.Item):
         return self.path, None, f"{self.case.api}::{self.case.id} [{self.case.tier}]"
 
 
+class HypothesisItem(pytest.Item):
+    """One API's property: drawn cases checked live against the reference."""
+
+    def __init__(self, *, api: str, **kwargs):
+        super().__init__(**kwargs)
+        self.api = api
+
+    def runtest(self):
+        from conformance.hypothesis_mode import run_api
+
+        state = self.config.stash[_STATE]
+        seed = getattr(self.config.option, "hypothesis_seed", None)
+        stats: dict = {}
+        try:
+            run_api(
+                self.api,
+                state.candidate,
+                state.profile,
+                state.spec,
+                self.config.option.conformance_hypothesis_profile,
+                seed,
+                stats,
+            )
+        finally:
+            self.user_properties.append(("conformance-hypothesis", {"api": self.api, **stats}))
+
+    def repr_failure(self, excinfo, style=None):
+        from conformance.hypothesis_mode import HypothesisFailure
+
+        if isinstance(excinfo.value, HypothesisFailure):
+            e = excinfo.value
+            return (
+                f"{e.report}\n\n  the shrunk case as a fixture entry (paste it under `cases:` of a fixture file "
+                f"for {self.api}, then run it with --fixtures-dir):\n\n{e.entry}"
+            )
+        return super().repr_failure(excinfo, style)
+
+    def reportinfo(self):
+        return self.path, None, f"hypothesis[{self.api}]"
+
+
 class _Reporter:
     """Per-session hooks that gather case records (from xdist workers too) and report them."""
 
     def __init__(self, config, state: _State):
         self.config, self.state = config, state
         self.records: list[dict] = []
+        self.hypothesis_stats: list[dict] = []
 
     def pytest_runtest_logreport(self, report):
+        hyp = next((v for k, v in (report.user_properties or ()) if k == "conformance-hypothesis"), None)
+        if hyp is not None and report.when == "call":
+            self.hypothesis_stats.append(hyp)
         rec = next((v for k, v in (report.user_properties or ()) if k == "conformance"), None)
         if rec is None or report.when != "call":
             return
@@ -284,7 +351,11 @@ class _Reporter:
         tr, state = terminalreporter, self.state
         tr.write_sep("=", f"conformance summary: {state.spec} against profile {state.profile}")
         rows = summary_rows(self.records)
-        tr.write_line(format_table(rows) if rows else "no conformance case ran")
+        tr.write_line(format_table(rows) if rows else "no fixture case ran")
+        for h in sorted(self.hypothesis_stats, key=lambda h: h["api"]):
+            n, secs = h.get("examples", 0), h.get("seconds", 0.0)
+            rate = f"{n / secs:.1f}/s" if secs else "n/a"
+            tr.write_line(f"hypothesis mode: {h['api']}: {n} examples in {secs:.1f} s ({rate})")
         xpassed = sorted(r["id"] for r in self.records if r["verdict"] == "xpass")
         if xpassed:
             tr.write_line(f"\n{len(xpassed)} known-deviation case(s) now pass; remove their entries:")

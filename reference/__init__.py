@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from reference.api import APIS, DEFAULT_DPS, evaluate
 from reference.bce import binary_crossentropy
-from reference.errors import SpecError
+from reference.errors import SpecError, UndefinedInput
 from reference.focal import categorical_focal_crossentropy
 from reference.losses import loss_class
 from reference.metric import BinaryCrossentropyMetric
@@ -29,6 +29,7 @@ __all__ = [
     "loss_class",
     "BinaryCrossentropyMetric",
     "SpecError",
+    "UndefinedInput",
     "Profile",
     "PROFILES",
     "KERAS2",

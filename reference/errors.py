@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["SpecError"]
+__all__ = ["SpecError", "UndefinedInput"]
 
 
 class SpecError(ValueError):
@@ -15,3 +15,11 @@ class SpecError(ValueError):
     def __init__(self, kind: str, message: str):
         super().__init__(f"{kind}: {message}")
         self.kind = kind
+
+
+class UndefinedInput(ValueError):
+    """Input the spec leaves undefined (a focal row that sums to 0: Keras divides 0 by 0).
+
+    Not a rejection: Keras returns NaN there without raising. The catalog never contains
+    such input (generation fails naming the case) and the hypothesis mode discards it.
+    """

@@ -22,7 +22,7 @@ import math
 import mpmath
 import numpy as np
 
-from reference.errors import SpecError
+from reference.errors import SpecError, UndefinedInput
 from reference.floats import CLIP_HIGH, CLIP_LOW, UNIT_ROUNDOFF, at_reference_precision, is_f32, mpf_array, to_mpf
 from reference.profiles import Profile, get_profile
 from reference.smoothing import smooth_labels
@@ -49,7 +49,7 @@ def _row(y_row, dz_row, x_row, alpha_row, gamma, from_logits):
     else:
         s = sum(x_row)
         if s == 0:
-            raise SpecError("zero_row", "a row of y_pred sums to 0: Keras divides by it (NaN)")
+            raise UndefinedInput("a row of y_pred sums to 0: Keras divides 0 by 0 (NaN)")
         probs = [x / s for x in x_row]
         rel = [(sum_steps + 1) * u] * k
     loss = mpmath.mpf(0)

@@ -73,7 +73,8 @@ class BinaryCrossentropyMetric:
         if sample_weight is None:
             if count_elements:
                 n = values.value.size
-            else:
+            else:  # reduce_to_samplewise_values: one mean value per sample, then count samples
+                values = _mean_trailing(values, 1)
                 n = values.shape[0] if values.shape else 1
             self._accumulate(values.sum(), mpmath.mpf(n), 0)
             return

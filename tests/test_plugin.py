@@ -307,3 +307,28 @@ def test_a_fixture_file_that_does_not_match_the_manifest_is_reported(run, pytest
     outcomes = result.parseoutcomes()
     assert outcomes.get("errors") == 1 and outcomes.get("passed", 0) > 200
     result.stdout.fnmatch_lines(["*losses.binary_crossentropy.yaml*does not match MANIFEST.json*"])
+
+
+# --------------------------------------------------------------------------- hypothesis mode
+def test_the_hypothesis_mode_passes_a_correct_candidate_and_prints_its_rate(run):
+    result = run("--candidate", "numpy-example", "--conformance-hypothesis", "-m", "hypothesis_mode", "-q")
+    assert result.parseoutcomes().get("passed") == 5
+    result.stdout.fnmatch_lines(["*hypothesis mode: binary_crossentropy: 60 examples in * s (*/s)*"])
+
+
+@pytest.mark.parametrize(
+    "variant, api",
+    [
+        ("WrongEpsilon", "binary_crossentropy"),
+        ("SmoothingTowardOne", "binary_crossentropy"),
+        ("RelativeError1e5", "categorical_focal_crossentropy"),
+        ("IgnoresSampleWeight", "BinaryCrossentropy"),
+        ("MetricNoReset", "metrics_BinaryCrossentropy"),
+    ],
+)
+def test_the_hypothesis_mode_fails_broken_candidates_with_a_fixture_entry(run, variant, api):
+    result = run(
+        "--candidate", f"variants:{variant}", "--conformance-hypothesis", "-m", f"hypothesis_mode and {api}", "-q"
+    )
+    assert result.parseoutcomes().get("failed") == 1
+    result.stdout.fnmatch_lines(["*the shrunk case as a fixture entry*", "- id: hypothesis-*", "  expected:"])

@@ -132,7 +132,9 @@ class NumpyKeras:
 
     def _metric_update(self, values, w):
         """(total, count) of one batch: Keras 3 counts samples."""
-        if w is None:
+        if w is None:  # one mean value per sample, then count samples
+            if values.ndim > 1:
+                values = np.mean(values, axis=tuple(range(1, values.ndim)), dtype=F)
             return np.sum(values, dtype=F), F(values.shape[0] if values.ndim else 1)
         values, w = _same_rank(values, w)
         if values.ndim > w.ndim:

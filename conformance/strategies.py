@@ -1,0 +1,228 @@
+"""Hypothesis strategies for conformance cases, importable for your own tests.
+
+Subnormal float32 inputs are out of scope, as in array-api-tests: XLA and GPUs flush them
+to zero, which the spec does not model.
+
+Each strategy draws a ``conformance.catalog.Case`` (float32 inputs, Keras parameters)
+that ``reference.evaluate`` can judge. Values lean on the places implementations get
+wrong: both sides of both clip bounds, exact 0 and 1, logits around 16-17 where float32
+sigmoid saturates, and very large logits.
+
+    from hypothesis import given
+    from conformance.strategies import cases_for
+
+    @given(cases_for("binary_crossentropy"))
+    def test_mine(case): ...
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from conformance.catalog import Case
+
+__all__ = [
+    "probabilities",
+    "logits",
+    "shapes",
+    "binary_crossentropy_cases",
+    "focal_cases",
+    "loss_class_cases",
+    "metric_streams",
+    "cases_for",
+]
+
+F32 = np.float32
+EPS = F32(1e-7)
+HI = F32(1 - 1e-7)
+EDGE_PROBS = [
+    F32(0), F32(1), EPS, HI, np.nextafter(EPS, F32(0)), np.nextafter(EPS, F32(1)),
+    np.nextafter(HI, F32(0)), np.nextafter(HI, F32(2)), F32(1e-30), F32(0.5),
+]  # fmt: skip
+EDGE_LOGITS = [0.0, 16.0, -16.0, 17.0, -17.0, 40.0, -40.0, 88.0, -88.0, 100.0, -100.0, 1e4, -1e4]
+LABEL_SMOOTHING = st.one_of(
+    st.sampled_from([0.0, 0.1, 0.5, 1.0]), st.floats(0, 1, width=32, allow_subnormal=False).map(float)
+)
+
+
+def probabilities() -> st.SearchStrategy:
+    """float32 probabilities, with the clip bounds and their neighbours often."""
+    return st.one_of(st.floats(0, 1, width=32, allow_subnormal=False), st.sampled_from([float(x) for x in EDGE_PROBS]))
+
+
+def logits() -> st.SearchStrategy:
+    """float32 logits: ordinary ones, the saturation region, and extremes."""
+    return st.one_of(
+        st.floats(-30, 30, width=32, allow_subnormal=False),
+        st.sampled_from(EDGE_LOGITS),
+        st.floats(-1e4, 1e4, width=32, allow_subnormal=False),
+    )
+
+
+def shapes(min_dims: int = 1, max_dims: int = 3, max_side: int = 4) -> st.SearchStrategy:
+    return st.lists(st.integers(1, max_side), min_size=min_dims, max_size=max_dims).map(tuple)
+
+
+def _f32(shape, elements) -> st.SearchStrategy:
+    return arrays(F32, shape, elements=elements)
+
+
+def _case_id(api: str, params: dict, inputs: dict) -> str:
+    h = hashlib.sha256(repr((api, sorted(params.items()), _digest(inputs))).encode()).hexdigest()[:10]
+    return f"hypothesis-{api.replace('.', '-').replace('_', '-').lower()}-{h}"
+
+
+def _digest(inputs: dict) -> list:
+    out = []
+    for k in sorted(inputs):
+        v = inputs[k]
+        if k == "steps":
+            out.append([_digest({kk: vv for kk, vv in s.items() if kk != "op"}) + [s["op"]] for s in v])
+        else:
+            out.append((k, np.asarray(v).shape, np.asarray(v).tobytes()))
+    return out
+
+
+def _case(api: str, params: dict, inputs: dict) -> Case:
+    return Case(_case_id(api, params, inputs), api, "core", params, inputs, "found by the hypothesis mode")
+
+
+@st.composite
+def _bce_call(draw, max_dims=3):
+    shape = draw(shapes(1, max_dims))
+    from_logits = draw(st.booleans())
+    yt = draw(_f32(shape, st.one_of(st.sampled_from([0.0, 1.0]), st.floats(0, 1, width=32, allow_subnormal=False))))
+    yp = draw(_f32(shape, logits() if from_logits else probabilities()))
+    params = {"from_logits": from_logits, "label_smoothing": draw(LABEL_SMOOTHING)}
+    return shape, params, {"y_true": yt, "y_pred": yp}
+
+
+@st.composite
+def binary_crossentropy_cases(draw) -> Case:
+    shape, params, inputs = draw(_bce_call())
+    params["axis"] = draw(st.integers(-len(shape), len(shape) - 1))
+    return _case("binary_crossentropy", params, inputs)
+
+
+@st.composite
+def _focal_call(draw, max_dims=3, axis=None):
+    shape = draw(shapes(1, max_dims, 5).filter(lambda s: s[-1] >= 2))
+    axis = draw(st.integers(-len(shape), len(shape) - 1)) if axis is None else axis
+    k = shape[axis]
+    lead = tuple(s for i, s in enumerate(shape) if i != axis % len(shape))
+    idx = draw(arrays(np.int64, lead, elements=st.integers(0, k - 1)))
+    yt = np.moveaxis(np.eye(k, dtype=F32)[idx], -1, axis).astype(F32)
+    from_logits = draw(st.booleans())
+    if from_logits:
+        yp = draw(_f32(shape, logits()))
+    else:
+        yp = draw(_f32(shape, st.one_of(st.floats(0, 1, width=32, allow_subnormal=False), st.just(0.0))))
+        sums = yp.sum(axis=axis, keepdims=True)
+        yp = np.where(sums == 0, F32(1), yp).astype(F32)  # Keras divides by the row sum: no all-zero rows
+    alpha = draw(
+        st.one_of(
+            st.sampled_from([0.25, 1.0]),
+            st.floats(float(F32(0.05)), 1, width=32, allow_subnormal=False).map(float),
+            st.lists(
+                st.floats(float(F32(0.05)), 1, width=32, allow_subnormal=False).map(float),
+                min_size=shape[-1],
+                max_size=shape[-1],
+            ),
+        )
+    )
+    params = {
+        "alpha": alpha,
+        "gamma": draw(st.sampled_from([0.0, 0.5, 1.0, 2.0, 5.0])),
+        "from_logits": from_logits,
+        "label_smoothing": draw(LABEL_SMOOTHING),
+        "axis": axis,
+    }
+    return shape, params, {"y_true": yt, "y_pred": yp}
+
+
+@st.composite
+def focal_cases(draw) -> Case:
+    _, params, inputs = draw(_focal_call())
+    return _case("categorical_focal_crossentropy", params, inputs)
+
+
+@st.composite
+def _weight(draw, values_shape: tuple, batch: int):
+    kind = draw(st.sampled_from(["none", "scalar", "per-sample", "per-sample-col", "values-shape"]))
+    w = st.floats(0, 3, width=32, allow_subnormal=False)
+    if kind == "none":
+        return None
+    if kind == "scalar":
+        return F32(draw(w))
+    if kind == "per-sample":
+        return draw(_f32((batch,), w))
+    if kind == "per-sample-col":
+        return draw(_f32((batch, 1), w))
+    return draw(_f32(values_shape, w))
+
+
+@st.composite
+def loss_class_cases(draw, api: str = "BinaryCrossentropy", profile: str = "keras3") -> Case:
+    from reference.profiles import get_profile
+
+    if api == "BinaryCrossentropy":
+        _, params, inputs = draw(_bce_call())
+        shape = inputs["y_true"].shape
+        if len(shape) < 2:
+            inputs = {k: v.reshape((1, -1)) for k, v in inputs.items()}
+            shape = inputs["y_true"].shape
+    else:
+        _, params, inputs = draw(_focal_call(axis=-1))
+        shape = inputs["y_true"].shape
+        if len(shape) < 2:
+            inputs = {k: v.reshape((1, -1)) for k, v in inputs.items()}
+            shape = inputs["y_true"].shape
+    params.pop("axis", None) if api == "BinaryCrossentropy" else None
+    accepted = [r for r in get_profile(profile).reductions]
+    reduction = draw(st.sampled_from(["default", *accepted, "bogus"]))
+    if reduction != "default":
+        params["reduction"] = reduction
+    sw = draw(_weight(shape[:-1], shape[0]))
+    if sw is not None:
+        inputs["sample_weight"] = sw
+    return _case(api, params, inputs)
+
+
+@st.composite
+def metric_streams(draw) -> Case:
+    from_logits = draw(st.booleans())
+    steps = []
+    for _ in range(draw(st.integers(1, 4))):
+        op = draw(st.sampled_from(["update_state", "update_state", "update_state", "reset_state"]))
+        if op == "reset_state":
+            steps.append({"op": "reset_state"})
+        else:
+            shape = draw(shapes(1, 3))
+            yt = draw(_f32(shape, st.sampled_from([0.0, 1.0])))
+            yp = draw(_f32(shape, logits() if from_logits else probabilities()))
+            step = {"op": "update_state", "y_true": yt, "y_pred": yp}
+            if len(shape) >= 2:
+                sw = draw(_weight(shape[:-1], shape[0]))
+                if sw is not None:
+                    step["sample_weight"] = sw
+            steps.append(step)
+        steps.append({"op": "result"})
+    params = {"from_logits": from_logits, "label_smoothing": draw(st.sampled_from([0.0, 0.1, 0.5]))}
+    return _case("metrics.BinaryCrossentropy", params, {"steps": steps})
+
+
+def cases_for(api: str, profile: str = "keras3") -> st.SearchStrategy:
+    """The strategy for one API's cases."""
+    if api == "binary_crossentropy":
+        return binary_crossentropy_cases()
+    if api == "categorical_focal_crossentropy":
+        return focal_cases()
+    if api in ("BinaryCrossentropy", "CategoricalFocalCrossentropy"):
+        return loss_class_cases(api, profile)
+    if api == "metrics.BinaryCrossentropy":
+        return metric_streams()
+    raise ValueError(f"unknown api {api!r}")
