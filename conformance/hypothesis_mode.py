@@ -19,9 +19,9 @@ from hypothesis import HealthCheck, Phase, given, reject, settings
 
 from conformance.fixture_format import load_fixture_text
 from conformance.generate import GenerationError, render_case, render_document
-from reference.errors import UndefinedInput
 from conformance.runner import format_failure, run_case
 from conformance.strategies import cases_for
+from reference.errors import UndefinedInput
 
 __all__ = ["PROFILES", "HypothesisFailure", "check_one", "run_api"]
 
