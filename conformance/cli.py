@@ -47,6 +47,29 @@ def _generate(args) -> int:
     return 0
 
 
+def _docs(args) -> int:
+    from conformance.golden_docs import check_docs, write_docs
+    from conformance.plugin import default_fixtures_dir
+
+    out = Path(args.out) if args.out else default_fixtures_dir().parent / "docs" / "golden"
+    fixtures = Path(args.fixtures) if args.fixtures else default_fixtures_dir()
+    if args.check:
+        problems = check_docs(fixtures, out)
+        for p in problems:
+            print(p, file=sys.stderr)
+        if problems:
+            print(
+                f"keras-conformance docs --check: {len(problems)} problem(s); run `keras-conformance docs`",
+                file=sys.stderr,
+            )
+            return 1
+        print(f"{out}: current")
+        return 0
+    names = write_docs(fixtures, out)
+    print(f"wrote {len(names)} files to {out}")
+    return 0
+
+
 def _report(args) -> int:
     from conformance.report import accuracy_table, load_results
 
@@ -68,7 +91,7 @@ def _diff(args) -> int:
         print(f"keras-conformance diff: {exc}", file=sys.stderr)
         return 2
     changes = diff_results(old, new)
-    print(format_diff(old, new, changes))
+    print(format_diff(old, new, changes, args.limit))
     return 1 if regressions(changes) else 0
 
 
@@ -81,12 +104,20 @@ def main(argv: list[str] | None = None) -> int:
         "--check", action="store_true", help="write nothing; exit 1 naming each stale, missing or extra file"
     )
     g.set_defaults(func=_generate)
+    doc = sub.add_parser("docs", help="generate the golden-value docs (docs/golden) from the fixtures")
+    doc.add_argument("--out", help="directory to write (default: the project's docs/golden)")
+    doc.add_argument("--fixtures", help="fixtures directory (default: the packaged fixtures)")
+    doc.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 naming each stale, missing or extra file"
+    )
+    doc.set_defaults(func=_docs)
     r = sub.add_parser("report", help="an accuracy table (Markdown) from --conformance-json results")
     r.add_argument("results", nargs="+")
     r.set_defaults(func=_report)
     d = sub.add_parser("diff", help="cases whose verdict or value changed between two runs; exit 1 on a regression")
     d.add_argument("old")
     d.add_argument("new")
+    d.add_argument("--limit", type=int, default=None, help="list at most this many cases per API (all by default)")
     d.set_defaults(func=_diff)
     args = parser.parse_args(argv)
     try:

@@ -14,6 +14,8 @@ import math
 from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
+
 from conformance.summary import summary_rows
 
 __all__ = ["load_results", "accuracy_table", "diff_results", "format_diff"]
@@ -61,15 +63,30 @@ def accuracy_table(docs: list[dict]) -> str:
     return "\n".join([head, sep, *body, "", LEGEND])
 
 
-def _close(a, b) -> bool:
-    """Equal up to float32 rounding (the values are float32 results written as floats)."""
+def _close(a, b, tol) -> bool:
+    """Equal within the case's tolerance (the room the spec gives float32 rounding); two
+    ulps where a run recorded no tolerance."""
     if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b))
+        tols = tol if isinstance(tol, list) and len(tol) == len(a) else [tol] * len(a)
+        return len(a) == len(b) and all(_close(x, y, t) for x, y, t in zip(a, b, tols))
     if isinstance(a, int | float) and isinstance(b, int | float):
         if math.isnan(a) or math.isnan(b):
             return math.isnan(a) and math.isnan(b)
-        return a == b or abs(a - b) <= 2.0**-22 * max(abs(a), abs(b))
+        room = tol if isinstance(tol, int | float) else 2.0**-22 * max(abs(a), abs(b))
+        return a == b or abs(a - b) <= room
     return a == b
+
+
+def _tol(a: dict, b: dict):
+    """The larger of the two runs' tolerances for a case (they differ across profiles)."""
+    ta, tb = a.get("tol"), b.get("tol")
+    if ta is None or tb is None:
+        return ta if tb is None else tb
+    return (
+        np.maximum(np.asarray(ta, dtype=object), np.asarray(tb, dtype=object)).tolist()
+        if np.shape(ta) == np.shape(tb)
+        else ta
+    )
 
 
 def diff_results(old: dict, new: dict) -> dict[str, list[dict]]:
@@ -87,8 +104,12 @@ def diff_results(old: dict, new: dict) -> dict[str, list[dict]]:
             continue
         if a["verdict"] != b["verdict"]:
             out[b["api"]].append({"id": cid, "change": f"{a['verdict']} -> {b['verdict']}", "old": a, "new": b})
-        elif not _close(a.get("got"), b.get("got")):
-            out[b["api"]].append({"id": cid, "change": "value changed", "old": a, "new": b})
+        elif not _close(a.get("got"), b.get("got"), _tol(a, b)):
+            if not a.get("got") or not b.get("got"):  # one side raised (both as the profile required)
+                change = "rejected -> accepted" if not a.get("got") else "accepted -> rejected"
+            else:
+                change = "value changed"
+            out[b["api"]].append({"id": cid, "change": change, "old": a, "new": b})
     return dict(out)
 
 
@@ -97,16 +118,23 @@ def regressions(changes: dict[str, list[dict]]) -> list[str]:
     return [c["id"] for cs in changes.values() for c in cs if c["change"] in ("pass -> fail", "xfail -> fail")]
 
 
-def format_diff(old: dict, new: dict, changes: dict[str, list[dict]]) -> str:
+def format_diff(old: dict, new: dict, changes: dict[str, list[dict]], limit: int | None = None) -> str:
     lines = [f"old: {_label(old)} ({old['profile']})", f"new: {_label(new)} ({new['profile']})", ""]
     if not changes:
         lines.append("no case changed beyond rounding")
     for api in sorted(changes):
-        lines.append(f"{api}: {len(changes[api])} changed")
+        kinds = defaultdict(int)
         for c in changes[api]:
+            kinds[c["change"]] += 1
+        lines.append(
+            f"{api}: {len(changes[api])} changed (" + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) + ")"
+        )
+        for c in changes[api][:limit]:
             a, b = c["old"] or {}, c["new"] or {}
             got = f"  got {json.dumps(a.get('got'))[:60]} -> {json.dumps(b.get('got'))[:60]}" if a and b else ""
             lines.append(f"  {c['id']}: {c['change']}{got}")
+        if limit is not None and len(changes[api]) > limit:
+            lines.append(f"  ... and {len(changes[api]) - limit} more")
     reg = regressions(changes)
     lines.append("")
     lines.append(f"{len(reg)} regression(s): cases NEW fails that OLD passed" + (":" if reg else ""))

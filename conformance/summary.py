@@ -40,6 +40,7 @@ def record(case, verdict, profile: str, candidate: str) -> dict:
         if exp is None
         else (exp.error and {"error": exp.error}) or [o.values.tolist() for o in exp.outputs],
         "got": [_list(g) for g in verdict.got],
+        "tol": None if exp is None or exp.error else [o.tol.tolist() for o in exp.outputs],
         "max_ulp": verdict.max_ulp if math.isfinite(verdict.max_ulp) else None,
         "sq_ulp": sum(c.sq_ulp_sum for c in verdict.comparisons),
         "n": sum(c.n for c in verdict.comparisons),
