@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -126,16 +127,37 @@ def load_schema() -> dict:
 
 
 _VALIDATOR = None
+_FAST = None
 
 
 def _validator():
+    """jsonschema's validator: slow, but its errors carry the path to the bad field."""
     global _VALIDATOR
     if _VALIDATOR is None:
         import jsonschema
 
-        schema = load_schema()
-        _VALIDATOR = jsonschema.Draft202012Validator(schema)
+        _VALIDATOR = jsonschema.Draft7Validator(load_schema())
     return _VALIDATOR
+
+
+def _fast_valid(doc) -> bool:
+    """A compiled validator (fastjsonschema) for the common case of a valid file; False
+    sends the file to jsonschema, whose verdict and message are the ones reported."""
+    global _FAST
+    if _FAST is None:
+        try:
+            import fastjsonschema
+        except ImportError:
+            _FAST = False
+        else:
+            _FAST = fastjsonschema.compile(load_schema())
+    if _FAST is False:
+        return False
+    try:
+        _FAST(doc)
+    except Exception:  # noqa: BLE001 - any complaint: let jsonschema decide and explain
+        return False
+    return True
 
 
 def _path(error) -> str:
@@ -179,18 +201,71 @@ def _floats(file, case_id, where, vals) -> np.ndarray:
         raise FixtureError(file, case_id, where, f"not representable as float64: {exc}") from None
 
 
+def _cache_dir() -> Path | None:
+    """Where validated documents are cached (``KERAS_CONFORMANCE_CACHE=off`` disables it)."""
+    if os.environ.get("KERAS_CONFORMANCE_CACHE", "").lower() in ("0", "off", "no", "false"):
+        return None
+    base = os.environ.get("KERAS_CONFORMANCE_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "keras-conformance"
+    )
+    return Path(base)
+
+
+def _cache_get(key: str):
+    d = _cache_dir()
+    if d is None:
+        return None
+    try:
+        return json.loads((d / f"{key}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _cache_put(key: str, doc) -> None:
+    d = _cache_dir()
+    if d is None:
+        return
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+        tmp = d / f".{key}.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps(doc), encoding="utf-8")
+        os.replace(tmp, d / f"{key}.json")
+    except (OSError, TypeError, ValueError):
+        pass  # a cache that cannot be written only costs time
+
+
 def load_fixture_text(text: str, file: str = "<string>") -> tuple[dict, list[LoadedCase]]:
-    """Parse and check one fixture file; returns its header and its cases."""
+    """Parse and check one fixture file; returns its header and its cases.
+
+    Parsing YAML and validating the schema dominate collection time, so a document that
+    passed both is cached as JSON under the sha256 of its text: the same bytes load
+    without either next time. The semantic checks below run on every load, and a cached
+    document that fails them is discarded and the file loaded the slow way.
+    """
+    key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    cached = _cache_get(key)
+    if isinstance(cached, dict):
+        try:
+            return _build(cached, file)
+        except Exception:  # noqa: BLE001 - a damaged cache entry: fall back to the YAML
+            pass
+    header, cases, doc = _parse_and_validate(text, file)
+    _cache_put(key, doc)
+    return header, cases
+
+
+def _parse_and_validate(text: str, file: str):
     try:
         # Aliases are no part of the format, and nested ones make validation exponential
         # (a "billion laughs" document): refuse them before building anything.
-        for event in yaml.parse(text, Loader=_Loader):
-            if isinstance(event, yaml.AliasEvent):
-                raise FixtureError(file, None, "", f"YAML aliases (*{event.anchor}) are not allowed in fixtures")
+        if "*" in text:  # an alias needs a '*'; generated fixtures have none
+            for event in yaml.parse(text, Loader=_Loader):
+                if isinstance(event, yaml.AliasEvent):
+                    raise FixtureError(file, None, "", f"YAML aliases (*{event.anchor}) are not allowed in fixtures")
         doc = yaml.load(text, Loader=_Loader)  # safe loader: Python tags are refused
     except yaml.YAMLError as exc:
         raise FixtureError(file, None, "", f"not valid (safe) YAML: {exc}") from None
-    errors = sorted(_validator().iter_errors(doc), key=lambda e: list(e.absolute_path))
+    errors = [] if _fast_valid(doc) else sorted(_validator().iter_errors(doc), key=lambda e: list(e.absolute_path))
     if errors:
         e = errors[0]
         case_id = None
@@ -201,6 +276,12 @@ def load_fixture_text(text: str, file: str = "<string>") -> tuple[dict, list[Loa
                 case_id = None
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         raise FixtureError(file, case_id, _path(e), f"schema: {e.message}{more}")
+    header, cases = _build(doc, file)
+    return header, cases, doc
+
+
+def _build(doc: dict, file: str) -> tuple[dict, list[LoadedCase]]:
+    """The semantic checks and the cases of a schema-valid document."""
     cases: list[LoadedCase] = []
     seen: set[str] = set()
     for i, c in enumerate(doc["cases"]):

@@ -10,3 +10,10 @@ try:
     import kc_numpy_candidate  # noqa: F401
 except ImportError:
     sys.path.insert(0, str(ROOT / "examples" / "numpy_candidate" / "src"))
+
+# Keep the fixture cache of the test runs (and of the pytest subprocesses they start) out
+# of the user's home.
+import os  # noqa: E402
+import tempfile  # noqa: E402
+
+os.environ.setdefault("KERAS_CONFORMANCE_CACHE_DIR", tempfile.mkdtemp(prefix="kc-cache-"))

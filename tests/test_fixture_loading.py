@@ -73,3 +73,30 @@ def test_a_number_written_as_a_yaml_1_1_string_is_a_schema_error():
 def test_garbage_is_a_clear_error(text):
     with pytest.raises(FixtureError, match="garbage.yaml"):
         load_fixture_text(text, "garbage.yaml")
+
+
+def test_a_validated_document_is_cached_and_a_hit_skips_yaml(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_CONFORMANCE_CACHE_DIR", str(tmp_path))
+    text = yaml.safe_dump(first_cases())
+    _, first = load_fixture_text(text, "a.yaml")
+    assert len(list(tmp_path.glob("*.json"))) == 1
+    monkeypatch.setattr(yaml, "load", lambda *a, **k: (_ for _ in ()).throw(AssertionError("parsed again")))
+    _, second = load_fixture_text(text, "a.yaml")
+    assert [c.id for c in second] == [c.id for c in first]
+
+
+def test_a_damaged_cache_entry_falls_back_to_the_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_CONFORMANCE_CACHE_DIR", str(tmp_path))
+    text = yaml.safe_dump(first_cases())
+    load_fixture_text(text, "a.yaml")
+    (entry,) = tmp_path.glob("*.json")
+    entry.write_text('{"cases": [{"id": 1}]}')  # valid JSON, nonsense document
+    _, cases = load_fixture_text(text, "a.yaml")
+    assert len(cases) == 2
+
+
+def test_the_cache_can_be_turned_off(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_CONFORMANCE_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("KERAS_CONFORMANCE_CACHE", "off")
+    load_fixture_text(yaml.safe_dump(first_cases()), "a.yaml")
+    assert list(tmp_path.glob("*.json")) == []
