@@ -90,8 +90,13 @@ def main() -> int:
             secs.append(float(re.search(r"SECONDS (\S+)", out).group(1)))
             n = int(re.search(r"CASES (\d+)", out).group(1))
         gen[label] = statistics.median(secs)
-        rows.append((f"generation, mpmath {label}", f"{gen[label]:.2f} s, {n / gen[label]:.0f} cases/s",
-                     f"target < {TARGETS['generation_s']:.0f} s: {'met' if gen[label] < TARGETS['generation_s'] else 'MISSED'}"))
+        rows.append(
+            (
+                f"generation, mpmath {label}",
+                f"{gen[label]:.2f} s, {n / gen[label]:.0f} cases/s",
+                f"target < {TARGETS['generation_s']:.0f} s: {'met' if gen[label] < TARGETS['generation_s'] else 'MISSED'}",
+            )
+        )
     n_cases = n
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -100,30 +105,53 @@ def main() -> int:
         base = [py, "-m", "pytest", "-p", "no:cacheprovider", "-q"]
 
         # 2. collection
-        t_coll, out = median_of(args.repeat, lambda: timed([*base, "--collect-only", "--candidate", "numpy-example",
-                                                              "--tier", "core,edge,quirk,error"], cwd=tmp))
+        t_coll, out = median_of(
+            args.repeat,
+            lambda: timed(
+                [*base, "--collect-only", "--candidate", "numpy-example", "--tier", "core,edge,quirk,error"], cwd=tmp
+            ),
+        )
         t_bare_coll, _ = median_of(args.repeat, lambda: timed([*base, "--collect-only", str(bare)], cwd=tmp))
         ratio = t_coll / t_bare_coll
-        rows.append(("collection of every case", f"{t_coll:.2f} s vs bare parametrized module {t_bare_coll:.2f} s",
-                     f"ratio {ratio:.2f} (target <= {TARGETS['collection_ratio']}): {'met' if ratio <= TARGETS['collection_ratio'] else 'MISSED'}"))
+        rows.append(
+            (
+                "collection of every case",
+                f"{t_coll:.2f} s vs bare parametrized module {t_bare_coll:.2f} s",
+                f"ratio {ratio:.2f} (target <= {TARGETS['collection_ratio']}): {'met' if ratio <= TARGETS['collection_ratio'] else 'MISSED'}",
+            )
+        )
 
         if not args.skip_keras:
             env = {"KERAS_BACKEND": "jax"}
             # 3. a run against Keras 3 on jax
-            t_suite, _ = median_of(args.repeat, lambda: timed([*base, "--candidate", "keras", "--tier", "core,edge,quirk,error"], env, cwd=tmp))
+            t_suite, _ = median_of(
+                args.repeat,
+                lambda: timed([*base, "--candidate", "keras", "--tier", "core,edge,quirk,error"], env, cwd=tmp),
+            )
             loops = [timed([py, "-c", BARE_LOOP, fixtures], env, cwd=tmp) for _ in range(args.repeat)]
             t_proc_loop = statistics.median(t for t, _ in loops)
             t_bare_run, _ = median_of(args.repeat, lambda: timed([*base, str(bare)], cwd=tmp))
             ratio = t_suite / (t_proc_loop + t_bare_run)
-            rows.append(("run against Keras 3 on jax", f"suite {t_suite:.1f} s vs bare loop {t_proc_loop:.1f} s + bare pytest run {t_bare_run:.1f} s",
-                         f"ratio {ratio:.2f} (target <= {TARGETS['run_ratio']}): {'met' if ratio <= TARGETS['run_ratio'] else 'MISSED'}"))
+            rows.append(
+                (
+                    "run against Keras 3 on jax",
+                    f"suite {t_suite:.1f} s vs bare loop {t_proc_loop:.1f} s + bare pytest run {t_bare_run:.1f} s",
+                    f"ratio {ratio:.2f} (target <= {TARGETS['run_ratio']}): {'met' if ratio <= TARGETS['run_ratio'] else 'MISSED'}",
+                )
+            )
             # 4. hypothesis mode
-            _, out = timed([*base, "--candidate", "keras", "--conformance-hypothesis", "-m", "hypothesis_mode"], env, cwd=tmp)
-            for api, n_ex, secs, rate in re.findall(r"hypothesis mode: (\S+): (\d+) examples in (\S+) s \((\S+)\)", out):
+            _, out = timed(
+                [*base, "--candidate", "keras", "--conformance-hypothesis", "-m", "hypothesis_mode"], env, cwd=tmp
+            )
+            for api, n_ex, secs, rate in re.findall(
+                r"hypothesis mode: (\S+): (\d+) examples in (\S+) s \((\S+)\)", out
+            ):
                 rows.append((f"hypothesis mode, {api}", f"{n_ex} examples in {secs} s", rate))
 
     w = [max(len(r[i]) for r in rows) for i in range(3)]
-    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, median of {args.repeat}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, median of {args.repeat}"
+    )
     for r in [("measurement", "time", "ratio / rate"), tuple("-" * x for x in w), *rows]:
         print("  ".join(c.ljust(x) for c, x in zip(r, w)))
     return 0

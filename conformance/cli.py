@@ -19,6 +19,20 @@ def _repo_fixtures() -> Path:
     return default_fixtures_dir()
 
 
+def _check_result(command: str, target: Path, problems: list[str], current: str) -> int:
+    """Print each problem of a --check and the verdict; 1 when anything is off."""
+    for p in problems:
+        print(p, file=sys.stderr)
+    if problems:
+        print(
+            f"keras-conformance {command} --check: {len(problems)} problem(s) in {target}; run `keras-conformance {command}`",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"{target}: {current}")
+    return 0
+
+
 def _generate(args) -> int:
     from conformance.generate import GenerationError, check_fixtures, render_all, write_fixtures
 
@@ -31,17 +45,8 @@ def _generate(args) -> int:
     target = Path(args.out) if args.out else _repo_fixtures()
     n = sum(t.count("\n- id: ") for t in texts.values())
     if args.check:
-        problems = check_fixtures(target, texts)
-        for p in problems:
-            print(p, file=sys.stderr)
-        if problems:
-            print(
-                f"keras-conformance generate --check: {len(problems)} problem(s) in {target}; run `keras-conformance generate`",
-                file=sys.stderr,
-            )
-            return 1
-        print(f"{target}: {len(texts)} files, {n} cases, current ({time.perf_counter() - t0:.1f}s)")
-        return 0
+        current = f"{len(texts)} files, {n} cases, current ({time.perf_counter() - t0:.1f}s)"
+        return _check_result("generate", target, check_fixtures(target, texts), current)
     names = write_fixtures(target, texts)
     print(f"wrote {len(names)} files, {n} cases to {target} in {time.perf_counter() - t0:.1f}s")
     return 0
@@ -54,17 +59,7 @@ def _docs(args) -> int:
     out = Path(args.out) if args.out else default_fixtures_dir().parent / "docs" / "golden"
     fixtures = Path(args.fixtures) if args.fixtures else default_fixtures_dir()
     if args.check:
-        problems = check_docs(fixtures, out)
-        for p in problems:
-            print(p, file=sys.stderr)
-        if problems:
-            print(
-                f"keras-conformance docs --check: {len(problems)} problem(s); run `keras-conformance docs`",
-                file=sys.stderr,
-            )
-            return 1
-        print(f"{out}: current")
-        return 0
+        return _check_result("docs", out, check_docs(fixtures, out), "current")
     names = write_docs(fixtures, out)
     print(f"wrote {len(names)} files to {out}")
     return 0

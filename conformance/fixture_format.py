@@ -50,13 +50,23 @@ class FixtureError(ValueError):
 
 # --------------------------------------------------------------------------- writing
 def format_float32(x: float | np.floating) -> str:
-    """Shortest round-tripping decimal of a float32, YAML-1.1-safe."""
-    from reference.floats import f32_str
+    """A decimal that is *exactly* the float32 value, in a YAML-1.1-safe form.
 
-    return f32_str(x)
+    It is Python's shortest repr of the float32 widened to float64 (at most 17 digits),
+    so reading it as a double gives the float32 exactly and rounding it to float32
+    changes nothing: readers in any language get the same bits.
+    """
+    f = np.float32(x)
+    if not np.isfinite(f):
+        return ".nan" if np.isnan(f) else (".inf" if f > 0 else "-.inf")
+    s = _yaml_safe_exponent(repr(float(f)))
+    assert float(s) == float(f), (s, f)
+    return s
 
 
 def _yaml_safe_exponent(s: str) -> str:
+    """PyYAML (YAML 1.1) reads ``1e-07`` as a string: a float needs a dot and a signed
+    exponent (``1.0e-07``)."""
     if "e" in s:
         mant, exp = s.split("e")
         if "." not in mant:

@@ -30,6 +30,7 @@ __all__ = [
     "render_document",
     "write_fixtures",
     "check_fixtures",
+    "check_tree",
     "source_sha256",
     "MANIFEST",
 ]
@@ -199,10 +200,10 @@ def write_fixtures(out_dir: str | Path, texts: dict[str, str] | None = None) -> 
     return sorted(texts)
 
 
-def check_fixtures(fixture_dir: str | Path, texts: dict[str, str] | None = None) -> list[str]:
-    """Problems with ``fixture_dir`` against a fresh generation: [] when it is current."""
-    texts = render_all() if texts is None else texts
-    d = Path(fixture_dir)
+def check_tree(texts: dict[str, str], directory: str | Path, globs: tuple[str, ...]) -> list[str]:
+    """Each file of ``directory`` that differs from ``texts``: stale, missing, or extra
+    (a file matching ``globs`` that ``texts`` does not have)."""
+    d = Path(directory)
     problems = []
     for name, text in sorted(texts.items()):
         p = d / name
@@ -210,8 +211,13 @@ def check_fixtures(fixture_dir: str | Path, texts: dict[str, str] | None = None)
             problems.append(f"missing: {p}")
         elif p.read_text(encoding="utf-8") != text:
             problems.append(f"stale: {p}")
-    expected = set(texts)
-    for p in sorted(d.glob("*.yaml")) + sorted(d.glob("*.json")):
-        if p.name not in expected:
-            problems.append(f"extra: {p}")
+    for pattern in globs:
+        for p in sorted(d.glob(pattern)):
+            if p.name not in texts:
+                problems.append(f"extra: {p}")
     return problems
+
+
+def check_fixtures(fixture_dir: str | Path, texts: dict[str, str] | None = None) -> list[str]:
+    """Problems with ``fixture_dir`` against a fresh generation: [] when it is current."""
+    return check_tree(render_all() if texts is None else texts, fixture_dir, ("*.yaml", "*.json"))

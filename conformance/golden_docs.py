@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from conformance.fixture_format import LoadedCase, load_fixture_file
+from conformance.generate import check_tree
 from reference.floats import CLIP_HIGH, EPSILON
 
 __all__ = ["render_docs", "write_docs", "check_docs"]
@@ -329,15 +330,4 @@ def write_docs(fixtures_dir, out_dir) -> list[str]:
 
 
 def check_docs(fixtures_dir, out_dir) -> list[str]:
-    texts = render_docs(fixtures_dir)
-    out, problems = Path(out_dir), []
-    for name, text in sorted(texts.items()):
-        p = out / name
-        if not p.exists():
-            problems.append(f"missing: {p}")
-        elif p.read_text(encoding="utf-8") != text:
-            problems.append(f"stale: {p}")
-    for p in sorted(out.glob("*.md")):
-        if p.name not in texts:
-            problems.append(f"extra: {p}")
-    return problems
+    return check_tree(render_docs(fixtures_dir), out_dir, ("*.md",))

@@ -19,7 +19,7 @@ import numpy as np
 from conformance.candidates.base import METHOD_OF_API, Unsupported
 from conformance.compare import Comparison, compare_output
 from conformance.fixture_format import LoadedCase
-from reference.floats import f32_str
+from conformance.fixture_format import format_float32 as f32_str
 
 __all__ = ["Verdict", "run_case", "format_failure", "snippet"]
 

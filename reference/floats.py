@@ -27,7 +27,6 @@ __all__ = [
     "round_f32",
     "is_f32",
     "ulp32",
-    "f32_str",
 ]
 
 mp = mpmath.mp
@@ -99,28 +98,3 @@ def ulp32(x: float | mpmath.mpf) -> float:
         return 2.0**-149
     e = math.frexp(ax)[1] - 1  # ax = m * 2^e with 1 <= m < 2
     return 2.0 ** max(e - 23, -149)
-
-
-def f32_str(x: float | np.floating) -> str:
-    """A decimal that is *exactly* the float32 value, in a YAML-1.1-safe form.
-
-    It is Python's shortest repr of the float32 widened to float64 (at most 17 digits),
-    so reading it as a double gives the float32 exactly and rounding it to float32
-    changes nothing: readers in any language get the same bits. PyYAML (YAML 1.1) reads
-    ``1e-07`` as a string: a float needs a dot and a signed exponent (``1.0e-07``).
-    """
-    f = np.float32(x)
-    if not np.isfinite(f):
-        return ".nan" if np.isnan(f) else (".inf" if f > 0 else "-.inf")
-    s = repr(float(f))
-    if "e" in s:
-        mant, exp = s.split("e")
-        if "." not in mant:
-            mant += ".0"
-        if exp[0] not in "+-":
-            exp = "+" + exp
-        s = f"{mant}e{exp}"
-    elif "." not in s:
-        s += ".0"
-    assert float(s) == float(f), (s, f)
-    return s
