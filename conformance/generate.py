@@ -8,6 +8,7 @@ renamed over the old one, so an interrupt or a kill leaves every file whole.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -47,8 +48,10 @@ class GenerationError(RuntimeError):
     """The reference failed on a case: the message names it."""
 
 
+@functools.lru_cache(maxsize=1)
 def source_sha256() -> str:
-    """A hash of everything the fixtures are a function of: the catalog and the reference."""
+    """A hash of everything the fixtures are a function of: the catalog and the reference.
+    Computed once per process (the hypothesis mode renders a document per example)."""
     root = Path(reference.__file__).parent
     files = sorted(root.glob("*.py")) + [
         Path(__file__).with_name("catalog.py"),
