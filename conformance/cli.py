@@ -10,13 +10,9 @@ import sys
 import time
 from pathlib import Path
 
+from conformance import default_fixtures_dir
+
 __all__ = ["main"]
-
-
-def _repo_fixtures() -> Path:
-    from conformance.plugin import default_fixtures_dir
-
-    return default_fixtures_dir()
 
 
 def _check_result(command: str, target: Path, problems: list[str], current: str) -> int:
@@ -42,7 +38,7 @@ def _generate(args) -> int:
     except GenerationError as exc:
         print(f"keras-conformance generate: {exc}", file=sys.stderr)
         return 2
-    target = Path(args.out) if args.out else _repo_fixtures()
+    target = Path(args.out) if args.out else default_fixtures_dir()
     n = sum(t.count("\n- id: ") for t in texts.values())
     if args.check:
         current = f"{len(texts)} files, {n} cases, current ({time.perf_counter() - t0:.1f}s)"
@@ -54,7 +50,6 @@ def _generate(args) -> int:
 
 def _docs(args) -> int:
     from conformance.golden_docs import check_docs, write_docs
-    from conformance.plugin import default_fixtures_dir
 
     out = Path(args.out) if args.out else default_fixtures_dir().parent / "docs" / "golden"
     fixtures = Path(args.fixtures) if args.fixtures else default_fixtures_dir()

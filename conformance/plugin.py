@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from conformance import default_fixtures_dir
 from conformance.candidates import load_candidate
 from conformance.catalog import TIERS
 from conformance.deviations import load_deviations, match, packaged_deviations
@@ -22,17 +23,10 @@ from conformance.isolation import IsolatedRunner, run_guarded
 from conformance.runner import Verdict, format_failure
 from conformance.summary import format_table, record, summary_rows, write_json
 
-__all__ = ["default_fixtures_dir"]
+__all__ = ["fixture_case_ids", "marker_name"]
 
 _STATE = pytest.StashKey["_State"]()
 DEFAULT_TIERS = ("core", "edge")
-
-
-def default_fixtures_dir() -> Path:
-    """The fixtures inside the installed package, or the checkout's ``fixtures/``."""
-    here = Path(__file__).parent
-    packaged = here / "fixtures"
-    return packaged if packaged.is_dir() else here.parent / "fixtures"
 
 
 def fixture_case_ids(directory: Path) -> set[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import os
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -34,7 +34,6 @@ class Verdict:
     got: tuple[Any, ...] = ()
     traceback: str = ""
     output_index: int | None = None  # the failing output (metric: which result step)
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def max_ulp(self) -> float:

@@ -12,6 +12,14 @@ from reference import evaluate, tolerance_of
 F = np.float32
 LOGITS2 = {"y_true": [[0, 1], [0, 0]], "y_pred": [[-18.6, 0.51], [2.94, -12.8]]}
 DOC = ([[0, 1], [0, 0]], [[0.6, 0.4], [0.4, 0.6]])
+SEED_003_STEPS = [{"op": "update_state", "y_true": F([1, 0, 1, 0]), "y_pred": F([1, 1, 1, 0])}, {"op": "result"}]
+SEED_004_STEPS = [
+    {"op": "update_state", "y_true": F(DOC[0]), "y_pred": F(DOC[1])},
+    {"op": "result"},
+    {"op": "reset_state"},
+    {"op": "update_state", "y_true": F(DOC[0]), "y_pred": F(DOC[1]), "sample_weight": F([1, 0])},
+    {"op": "result"},
+]
 
 
 def values(api, inputs, params, profile, k=0):
@@ -54,19 +62,13 @@ def test_seed_002_short_numbers_round_to_the_documented_three_digits():
 
 
 def test_seed_003_inputs_keras3_give_3_9855962():
-    steps = [{"op": "update_state", "y_true": F([1, 0, 1, 0]), "y_pred": F([1, 1, 1, 0])}, {"op": "result"}]
+    steps = SEED_003_STEPS
     v, tol = values("metrics.BinaryCrossentropy", {"steps": steps}, {}, "keras3")
     assert_within(v, 3.9855962, tol, 7)
 
 
 def test_seed_004_keras3_numbers():
-    steps = [
-        {"op": "update_state", "y_true": F(DOC[0]), "y_pred": F(DOC[1])},
-        {"op": "result"},
-        {"op": "reset_state"},
-        {"op": "update_state", "y_true": F(DOC[0]), "y_pred": F(DOC[1]), "sample_weight": F([1, 0])},
-        {"op": "result"},
-    ]
+    steps = SEED_004_STEPS
     r = evaluate("metrics.BinaryCrossentropy", {"steps": steps}, {}, "keras3")
     assert_within(float(r[0].value), 0.8149245, float(tolerance_of(r[0])), 7)
     assert_within(float(r[1].value), 0.91629076, float(tolerance_of(r[1])), 8)
@@ -74,7 +76,7 @@ def test_seed_004_keras3_numbers():
 
 # --------------------------------------------------------------------------- keras2
 def test_seed_003_keras2_stream_gives_3_8333097():
-    steps = [{"op": "update_state", "y_true": F([1, 0, 1, 0]), "y_pred": F([1, 1, 1, 0])}, {"op": "result"}]
+    steps = SEED_003_STEPS
     v, tol = values("metrics.BinaryCrossentropy", {"steps": steps}, {}, "keras2")
     assert_within(v, 3.8333097, tol, 7)
     # the document's arithmetic: (15.33 + 0) / 2 per sample, then 7.665 / 2
@@ -82,13 +84,7 @@ def test_seed_003_keras2_stream_gives_3_8333097():
 
 
 def test_seed_004_numbers_are_keras2s():
-    steps = [
-        {"op": "update_state", "y_true": F(DOC[0]), "y_pred": F(DOC[1])},
-        {"op": "result"},
-        {"op": "reset_state"},
-        {"op": "update_state", "y_true": F(DOC[0]), "y_pred": F(DOC[1]), "sample_weight": F([1, 0])},
-        {"op": "result"},
-    ]
+    steps = SEED_004_STEPS
     r = evaluate("metrics.BinaryCrossentropy", {"steps": steps}, {}, "keras2")
     assert_within(float(r[0].value), 0.81492424, float(tolerance_of(r[0])), 8)
     assert_within(float(r[1].value), 0.9162905, float(tolerance_of(r[1])), 7)

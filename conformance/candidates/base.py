@@ -17,7 +17,7 @@ Inputs arrive as float32 numpy arrays; results may be anything ``numpy.asarray``
 
 from __future__ import annotations
 
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 __all__ = ["Candidate", "Unsupported", "METHOD_OF_API"]
 
@@ -42,8 +42,3 @@ class Candidate(Protocol):
     def describe(self) -> str:
         """One line for the report header: library versions, backend, device."""
         ...
-
-
-def call_params(params: dict[str, Any]) -> dict[str, Any]:
-    """A case's params as keyword arguments (lists stay lists)."""
-    return dict(params)
