@@ -5,6 +5,11 @@ from pathlib import Path
 
 __version__ = "0.1.0"
 
+#: the spec's profiles, in the order fixture files list them (``reference.profiles`` defines them)
+PROFILES = ("keras3", "keras2")
+#: the tiers, in the order reports list them
+TIERS = ("core", "edge", "quirk", "error")
+
 
 def default_fixtures_dir() -> Path:
     """The fixtures inside the installed package, or the checkout's ``fixtures/``."""

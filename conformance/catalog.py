@@ -7,7 +7,12 @@ Tiers:
   logits, smoothing on saturated inputs, unnormalised rows.
 * ``quirk``: real but implementation-defined behaviour, recorded per profile and kept out of
   the default verdict (keras3 weighting the last axis with a (B,) weight).
-* ``error``: input a profile must reject.
+* ``error``: input a profile must reject. A case declares the tier it has where it is
+  accepted; generation puts it in ``error`` for exactly the profiles that reject it
+  (``conformance.generate.case_text``). A case every profile rejects declares ``error``.
+
+The sections below are the case generators that the API declarations in
+``conformance/apis/`` name; ``cases()`` runs each declared generator once.
 
 Inputs are float32 (numpy arrays). Random cases draw from ``numpy.random.default_rng``
 with a fixed seed per section, so the catalog is the same on every machine. The catalog
@@ -23,19 +28,10 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Case", "TIERS", "APIS", "cases", "FILE_OF_API"]
+from conformance import registry
+from conformance.fixture_format import TIERS
 
-TIERS = ("core", "edge", "quirk", "error")
-
-#: fixture file stem per API
-FILE_OF_API = {
-    "binary_crossentropy": "losses.binary_crossentropy",
-    "categorical_focal_crossentropy": "losses.categorical_focal_crossentropy",
-    "BinaryCrossentropy": "losses.BinaryCrossentropy",
-    "CategoricalFocalCrossentropy": "losses.CategoricalFocalCrossentropy",
-    "metrics.BinaryCrossentropy": "metrics.BinaryCrossentropy",
-}
-APIS = tuple(FILE_OF_API)
+__all__ = ["Case", "TIERS", "cases"]
 
 F32 = np.float32
 EPS = F32(1e-7)
@@ -60,7 +56,7 @@ def f32(x) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- seeds
-def _seed_cases() -> Iterator[Case]:
+def seed_cases() -> Iterator[Case]:
     yield Case(
         "seed-001-focal-doc",
         "categorical_focal_crossentropy",
@@ -162,7 +158,7 @@ def _tag(x) -> str:
 
 
 # --------------------------------------------------------------------------- BCE function
-def _bce_function_cases() -> Iterator[Case]:
+def bce_function_cases() -> Iterator[Case]:
     rng = np.random.default_rng(20261101)
     for from_logits, ls, (shape, axes) in itertools.product((False, True), LABEL_SMOOTHING, SHAPES_AXES):
         for axis in axes:
@@ -250,7 +246,7 @@ def _bce_function_cases() -> Iterator[Case]:
     yield Case(
         "bce-error-shape-n-vs-n1",
         "binary_crossentropy",
-        "error",
+        "quirk",
         {},
         {"y_true": f32([0, 1]), "y_pred": f32([[0.3], [0.6]])},
         "keras3 rejects unequal shapes; keras2 broadcasts (2,) and (2,1) to (2,2)",
@@ -267,7 +263,7 @@ FOCAL_SHAPES_AXES = (
 )
 
 
-def _focal_function_cases() -> Iterator[Case]:
+def focal_function_cases() -> Iterator[Case]:
     rng = np.random.default_rng(20261102)
     for from_logits, ls, gamma, (shape, axes) in itertools.product(
         (False, True), LABEL_SMOOTHING, (0.0, 0.5, 2.0, 5.0), FOCAL_SHAPES_AXES
@@ -358,7 +354,7 @@ def _weights(rng, kind, values_shape, y_shape):
     }[kind]
 
 
-def _loss_class_cases() -> Iterator[Case]:
+def loss_class_cases() -> Iterator[Case]:
     rng = np.random.default_rng(20261103)
     weight_kinds = ("none", "scalar", "per-sample", "per-sample-col", "values-shape", "zeros")
     for api in ("BinaryCrossentropy", "CategoricalFocalCrossentropy"):
@@ -381,8 +377,7 @@ def _loss_class_cases() -> Iterator[Case]:
             if reduction != "default":
                 params["reduction"] = reduction
             sw = _weights(rng, wkind, values_shape, shape)
-            in_both = reduction in ("default", "sum_over_batch_size", "sum", "none")
-            tier = "core" if in_both else "error"
+            tier = "core"  # generation moves it to "error" in a profile that rejects the reduction
             if wkind == "per-sample" and len(shape) == 3:
                 tier = "quirk"  # (B,T) values with a (B,) weight: profiles align it differently
             yield Case(
@@ -391,7 +386,12 @@ def _loss_class_cases() -> Iterator[Case]:
                 tier,
                 params,
                 {"y_true": yt, "y_pred": yp, **({} if sw is None else {"sample_weight": sw})},
-                "" if tier != "error" else "keras2 rejects None, mean and mean_with_sample_weight; keras3 rejects auto",
+                {
+                    None: "keras3 only (keras2 rejects None)",
+                    "mean": "keras3 3.7+ only (keras2 rejects it)",
+                    "mean_with_sample_weight": "keras3 3.7+ only (keras2 rejects it)",
+                    "auto": "keras2 only (keras3 rejects auto)",
+                }.get(reduction, ""),
             )
         # seeded random loss cases with any reduction both profiles share
         for i in range(60):
@@ -441,7 +441,7 @@ def _loss_class_cases() -> Iterator[Case]:
 
 
 # --------------------------------------------------------------------------- metric
-def _metric_cases() -> Iterator[Case]:
+def metric_cases() -> Iterator[Case]:
     rng = np.random.default_rng(20261104)
 
     def update(shape, weight=None, logits=False):
@@ -538,7 +538,7 @@ def _metric_cases() -> Iterator[Case]:
     yield Case(
         "metric-error-shape-n-vs-n1",
         "metrics.BinaryCrossentropy",
-        "error",
+        "core",
         {},
         {"steps": [{"op": "update_state", "y_true": f32([0, 1]), "y_pred": f32([[0.3], [0.6]])}, R]},
         "keras2 squeezes y_pred's trailing 1; keras3 rejects unequal shapes",
@@ -546,17 +546,20 @@ def _metric_cases() -> Iterator[Case]:
 
 
 def cases() -> list[Case]:
-    """Every case, in a stable order; ids are unique."""
-    out = [
-        *_seed_cases(),
-        *_bce_function_cases(),
-        *_focal_function_cases(),
-        *_loss_class_cases(),
-        *_metric_cases(),
-    ]
+    """Every case of every registered API, in a stable order; ids are unique."""
+    out: list[Case] = []
+    ran: list = []
+    for api in registry.apis():
+        for gen in api.cases:
+            if gen not in ran:
+                ran.append(gen)
+                out.extend(gen())
+    known = {a.name for a in registry.apis()}
     seen: set[str] = set()
     for c in out:
         if c.id in seen:
             raise AssertionError(f"duplicate case id {c.id}")
+        if c.api not in known:
+            raise AssertionError(f"case {c.id} names the unregistered API {c.api!r}")
         seen.add(c.id)
     return out

@@ -1,6 +1,12 @@
-"""``keras-conformance``: generate and check the fixtures.
+"""keras-conformance: the golden fixtures, the golden-value docs, accuracy tables and diffs.
 
-keras-conformance generate [--out DIR] [--check]
+  keras-conformance generate [--out DIR] [--check]   fixtures from the registry through the reference
+  keras-conformance docs [--out DIR] [--check]       docs/golden from the fixtures
+  keras-conformance report RESULTS.json ...          an accuracy table from --conformance-json results
+  keras-conformance diff OLD.json NEW.json           what changed between two runs
+
+generate and docs work on the project checkout they are run in (found from the current
+directory); they never write into an installed package.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+import conformance
 from conformance import default_fixtures_dir
 
 __all__ = ["main"]
@@ -29,6 +36,54 @@ def _check_result(command: str, target: Path, problems: list[str], current: str)
     return 0
 
 
+def project_root(start: Path | None = None) -> Path | None:
+    """The keras-conformance checkout that holds ``start`` (the current directory): the
+    nearest directory at or above it with this project's pyproject.toml and conformance/."""
+    here = (start or Path.cwd()).resolve()
+    for d in (here, *here.parents):
+        pp = d / "pyproject.toml"
+        if (d / "conformance").is_dir() and pp.is_file():
+            try:
+                if 'name = "keras-conformance"' in pp.read_text(encoding="utf-8"):
+                    return d
+            except OSError:
+                continue
+    return None
+
+
+def _installed_package_dir() -> Path:
+    return Path(conformance.__file__).resolve().parent
+
+
+def _target(command: str, out: str | None, default_rel: str, check: bool) -> Path | None:
+    """Where ``command`` reads or writes; None (after a one-line message) when it would
+    write into the installed package."""
+    if out:
+        target = Path(out)
+    else:
+        root = project_root()
+        if root is not None:
+            target = root / default_rel
+        elif check and default_rel == "fixtures":
+            target = default_fixtures_dir()  # checking an install's own fixtures writes nothing
+        else:
+            print(
+                f"keras-conformance {command}: no keras-conformance checkout at or above {Path.cwd()}: "
+                f"run it in a clone of the project, or pass --out DIR (it never writes into the installed package)",
+                file=sys.stderr,
+            )
+            return None
+    pkg = _installed_package_dir()
+    if not check and (target.resolve() == pkg or pkg in target.resolve().parents):
+        print(
+            f"keras-conformance {command}: refusing to write into the installed package ({pkg}); "
+            "run it in a clone of the project, or pass --out DIR",
+            file=sys.stderr,
+        )
+        return None
+    return target
+
+
 def _generate(args) -> int:
     from conformance.generate import GenerationError, check_fixtures, render_all, write_fixtures
 
@@ -38,8 +93,10 @@ def _generate(args) -> int:
     except GenerationError as exc:
         print(f"keras-conformance generate: {exc}", file=sys.stderr)
         return 2
-    target = Path(args.out) if args.out else default_fixtures_dir()
-    n = sum(t.count("\n- id: ") for t in texts.values())
+    target = _target("generate", args.out, "fixtures", args.check)
+    if target is None:
+        return 2
+    n = _count(texts)
     if args.check:
         current = f"{len(texts)} files, {n} cases, current ({time.perf_counter() - t0:.1f}s)"
         return _check_result("generate", target, check_fixtures(target, texts), current)
@@ -48,11 +105,23 @@ def _generate(args) -> int:
     return 0
 
 
+def _count(texts: dict[str, str]) -> int:
+    import json
+
+    from conformance.fixture_format import MANIFEST
+
+    files = json.loads(texts[MANIFEST])["files"]
+    return sum(sum(next(iter(f["cases"].values())).values()) for f in files.values())
+
+
 def _docs(args) -> int:
     from conformance.golden_docs import check_docs, write_docs
 
-    out = Path(args.out) if args.out else default_fixtures_dir().parent / "docs" / "golden"
-    fixtures = Path(args.fixtures) if args.fixtures else default_fixtures_dir()
+    out = _target("docs", args.out, "docs/golden", args.check)
+    if out is None:
+        return 2
+    root = project_root()
+    fixtures = Path(args.fixtures) if args.fixtures else (root / "fixtures" if root else default_fixtures_dir())
     if args.check:
         return _check_result("docs", out, check_docs(fixtures, out), "current")
     names = write_docs(fixtures, out)
@@ -86,27 +155,31 @@ def _diff(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="keras-conformance", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="keras-conformance", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     g = sub.add_parser("generate", help="generate the golden fixtures from the catalog and the reference")
-    g.add_argument("--out", help="directory to write (default: the project's fixtures/)")
+    g.add_argument("--out", help="directory to write (default: fixtures/ of the checkout you are in)")
     g.add_argument(
         "--check", action="store_true", help="write nothing; exit 1 naming each stale, missing or extra file"
     )
     g.set_defaults(func=_generate)
     doc = sub.add_parser("docs", help="generate the golden-value docs (docs/golden) from the fixtures")
-    doc.add_argument("--out", help="directory to write (default: the project's docs/golden)")
-    doc.add_argument("--fixtures", help="fixtures directory (default: the packaged fixtures)")
+    doc.add_argument("--out", help="directory to write (default: docs/golden of the checkout you are in)")
+    doc.add_argument(
+        "--fixtures", help="fixtures directory (default: the checkout's fixtures/, else the packaged ones)"
+    )
     doc.add_argument(
         "--check", action="store_true", help="write nothing; exit 1 naming each stale, missing or extra file"
     )
     doc.set_defaults(func=_docs)
     r = sub.add_parser("report", help="an accuracy table (Markdown) from --conformance-json results")
-    r.add_argument("results", nargs="+")
+    r.add_argument("results", nargs="+", metavar="RESULTS.json", help="files written by pytest --conformance-json")
     r.set_defaults(func=_report)
     d = sub.add_parser("diff", help="cases whose verdict or value changed between two runs; exit 1 on a regression")
-    d.add_argument("old")
-    d.add_argument("new")
+    d.add_argument("old", metavar="OLD.json", help="the earlier run's --conformance-json file")
+    d.add_argument("new", metavar="NEW.json", help="the later run's --conformance-json file")
     d.add_argument("--limit", type=int, default=None, help="list at most this many cases per API (all by default)")
     d.set_defaults(func=_diff)
     args = parser.parse_args(argv)

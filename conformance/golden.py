@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from conformance.candidates import load_candidate
+from conformance import registry
+from conformance.candidates import load_candidate, resolve, to_numpy
 
 __all__ = ["candidate", "golden", "Golden"]
 
@@ -47,13 +48,21 @@ def golden(got, expected, tol) -> Golden:
 
 
 class _Wrapped:
-    """Calls through to an object, turning list arguments into float32 arrays."""
+    """Calls through to a candidate (or an object it returned), turning list arguments into
+    float32 arrays and results into numpy. An API's method name (``k.BinaryCrossentropy``)
+    reaches the API however the candidate implements it (``conformance.candidates.resolve``)."""
 
-    def __init__(self, obj):
-        self._obj = obj
+    def __init__(self, obj, cand=None):
+        self._obj, self._cand = obj, obj if cand is None else cand
 
     def __getattr__(self, name):
-        attr = getattr(self._obj, name)
+        try:
+            attr = getattr(self._obj, name)
+        except AttributeError:
+            api = registry.by_method(name) if self._obj is self._cand else None
+            if api is None:
+                raise
+            attr = resolve(self._cand, api)
         if not callable(attr):
             return attr
 
@@ -62,7 +71,9 @@ class _Wrapped:
             if isinstance(kwargs.get("sample_weight"), list | tuple | int | float):
                 kwargs["sample_weight"] = _f32(kwargs["sample_weight"])
             out = attr(*args, **kwargs)
-            return _Wrapped(out) if callable(out) or hasattr(out, "update_state") else out
+            if callable(out) or hasattr(out, "update_state"):
+                return _Wrapped(out, self._cand)
+            return None if out is None else to_numpy(self._cand, out)
 
         return call
 
@@ -71,5 +82,5 @@ class _Wrapped:
 
 
 def candidate(spec: str = "keras"):
-    """A candidate whose methods accept plain Python lists (as the docs write inputs)."""
+    """A candidate whose APIs accept plain Python lists (as the docs write inputs)."""
     return _Wrapped(load_candidate(spec))

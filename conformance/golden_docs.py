@@ -15,9 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from conformance.fixture_format import LoadedCase, load_fixture_file
-from conformance.generate import check_tree
-from reference.floats import CLIP_HIGH, EPSILON
+from conformance import registry
+from conformance.fixture_format import LoadedCase, check_tree, load_fixture_file
 
 __all__ = ["render_docs", "write_docs", "check_docs"]
 
@@ -29,18 +28,6 @@ HEADER = (
 
 def _fmt(v: float) -> str:
     return f"{v:.9g}"
-
-
-def _arr(a) -> str:
-    """Nested lists of shortest float32 reprs: parsing one and rounding to float32 gives
-    back the same bits, so this is also an exact Python literal for the doctests."""
-    a = np.asarray(a, dtype=np.float32)
-    if a.ndim == 0:
-        return str(a[()])
-    return "[" + ", ".join(_arr(x) for x in a) + "]"
-
-
-_list_literal = _arr
 
 
 def _outputs(case: LoadedCase, profile: str) -> str:
@@ -57,20 +44,6 @@ def _outputs(case: LoadedCase, profile: str) -> str:
     return "; ".join(parts)
 
 
-def _inputs(case: LoadedCase) -> str:
-    if "steps" in case.inputs:
-        out = []
-        for s in case.inputs["steps"]:
-            if s["op"] == "update_state":
-                sw = f", w={_arr(s['sample_weight'])}" if "sample_weight" in s else ""
-                out.append(f"update({_arr(s['y_true'])}, {_arr(s['y_pred'])}{sw})")
-            else:
-                out.append(s["op"].replace("_state", "") + "()")
-        return "; ".join(out)
-    sw = f", w={_arr(case.inputs['sample_weight'])}" if "sample_weight" in case.inputs else ""
-    return f"{_arr(case.inputs['y_true'])}, {_arr(case.inputs['y_pred'])}{sw}"
-
-
 def _params(case: LoadedCase) -> str:
     return ", ".join(f"{k}={v!r}" for k, v in case.params.items()) or "defaults"
 
@@ -78,8 +51,9 @@ def _params(case: LoadedCase) -> str:
 def _table(cases: list[LoadedCase]) -> list[str]:
     rows = ["| case | call | y_true, y_pred | keras3 | keras2 |", "|---|---|---|---|---|"]
     for c in cases:
+        inputs = registry.get(c.api).call.doc_inputs(c.inputs)
         rows.append(
-            f"| `{c.id}` | {c.api}({_params(c)}) | {_inputs(c)} | {_outputs(c, 'keras3')} | {_outputs(c, 'keras2')} |"
+            f"| `{c.id}` | {c.api}({_params(c)}) | {inputs} | {_outputs(c, 'keras3')} | {_outputs(c, 'keras2')} |"
         )
     return rows
 
@@ -95,39 +69,6 @@ def _differ(c: LoadedCase) -> bool:
     return any(np.any(np.abs(x.values - y.values) > np.maximum(x.tol, y.tol)) for x, y in zip(a.outputs, b.outputs))
 
 
-def _doctest(case: LoadedCase) -> list[str]:
-    """A doctest that runs ``case`` on the candidate and prints the keras3 golden value."""
-    e = case.expected["keras3"]
-    params = ", ".join(f"{k}={v!r}" for k, v in case.params.items())
-    sep = ", " if params else ""
-    lines = []
-    if case.api == "metrics.BinaryCrossentropy":
-        lines.append(f">>> m = k.metrics_BinaryCrossentropy({params})")
-        outs = iter(e.outputs)
-        for s in case.inputs["steps"]:
-            if s["op"] == "update_state":
-                sw = f", sample_weight={_list_literal(s['sample_weight'])}" if "sample_weight" in s else ""
-                lines.append(f">>> m.update_state({_list_literal(s['y_true'])}, {_list_literal(s['y_pred'])}{sw})")
-            elif s["op"] == "reset_state":
-                lines.append(">>> m.reset_state()")
-            else:
-                o = next(outs)
-                lines.append(f">>> golden(m.result(), {float(o.values)!r}, tol={float(o.tol)!r})")
-                lines.append(_fmt(float(o.values)))
-        return lines
-    o = e.outputs[0]
-    yt, yp = _list_literal(case.inputs["y_true"]), _list_literal(case.inputs["y_pred"])
-    exp = repr(float(o.values)) if o.values.ndim == 0 else repr(o.values.tolist())
-    tol = repr(float(o.tol.max()))
-    if case.api in ("BinaryCrossentropy", "CategoricalFocalCrossentropy"):
-        sw = f", sample_weight={_list_literal(case.inputs['sample_weight'])}" if "sample_weight" in case.inputs else ""
-        call = f"k.{case.api}({params})({yt}, {yp}{sw})"
-    else:
-        call = f"k.{case.api}({yt}, {yp}{sep}{params})"
-    shown = _fmt(float(o.values)) if o.values.ndim == 0 else "[" + ", ".join(_fmt(v) for v in o.values.ravel()) + "]"
-    return [f">>> golden({call}, {exp}, tol={tol})", shown]
-
-
 def _doctest_block(cases: list[LoadedCase]) -> list[str]:
     lines = [
         "```python",
@@ -139,163 +80,36 @@ def _doctest_block(cases: list[LoadedCase]) -> list[str]:
         e = c.expected.get("keras3")
         if e is None or e.error:
             continue
+        api = registry.get(c.api)
         lines.append(f"\n# {c.id}" + (f": {c.note}" if c.note else ""))
-        lines.extend(_doctest(c))
+        lines.extend(api.call.doctest(api, c.params, c.inputs, e.outputs))
     lines += ["", "```"]  # the blank line ends the last example's expected output
     return lines
 
 
-_EPS = f"float32(1e-7) = {EPSILON!r}"
-_HI = f"float32(1 - 1e-7) = 1 - 2^-23 = {CLIP_HIGH!r}"
-
-SEMANTICS = {
-    "binary_crossentropy": f"""## Semantics
-
-`binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1)` is the
-mean over `axis` of an elementwise loss. Here z is the label, smoothed toward 0.5 when
-label_smoothing > 0: `z = y * (1 - ls) + 0.5 * ls`.
-
-| | keras3 (Keras 3, any backend) | keras2 (tf.keras 2.13-2.15, tf_keras <= 2.21) |
-|---|---|---|
-| probabilities | `p = clip(y_pred, eps, 1 - eps)`; `-(z log p + (1 - z) log(1 - p))` | the same clip, then `-(z log(p + eps) + (1 - z) log(1 - p + eps))`: eps again inside both logs |
-| logits | `max(x, 0) - x z + log1p(exp(-abs(x)))` | the same |
-| bare function, unequal shapes | rejected | broadcast |
-
-Constants: eps = {_EPS}; the upper clip bound is {_HI}. A 1-D input gives a scalar.
-
-`BinaryCrossentropy(from_logits, label_smoothing, axis, reduction)(y_true, y_pred, sample_weight)`
-weights the per-sample values and reduces them:
-- `sum_over_batch_size` (keras2 `auto`; keras3 also `mean`) is `sum(l w) / size(l w)`:
-  the element count, not the sum of the weights;
-- keras3 `mean_with_sample_weight` is `sum(l w) / sum(w)`;
-- `sum` and `none` are the same in both; keras2 rejects `None`, `mean` and
-  `mean_with_sample_weight`, and keras3 rejects `auto`.
-""",
-    "categorical_focal_crossentropy": f"""## Semantics
-
-`categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_logits=False,
-label_smoothing=0.0, axis=-1)` is identical in both profiles:
-
-```
-z = y * (1 - ls) + ls / K          # K = size of the LAST axis (Keras master: of `axis`)
-p = softmax(y_pred, axis) if from_logits else y_pred
-p = p / sum(p, axis)               # always renormalised, after softmax too
-p = clip(p, eps, 1 - eps)          # clip only: no extra eps in the log, in keras2 too
-loss = sum over axis of alpha * (1 - p)^gamma * (-z log p)
-```
-
-Constants: eps = {_EPS}; the upper clip bound is {_HI}. alpha is a scalar or a list that
-broadcasts numpy-style against the last axis. The loss class
-`CategoricalFocalCrossentropy` reduces exactly like `BinaryCrossentropy`.
-""",
-    "metrics.BinaryCrossentropy": """## Semantics
-
-`BinaryCrossentropy(from_logits=False, label_smoothing=0)` is a metric with state `total`
-and `count`, and `result() = total / count` (0 when count is 0). Each
-`update_state(y_true, y_pred, sample_weight)` computes the per-sample values
-`v = binary_crossentropy(y_true, y_pred)` over axis -1, with each profile's BCE. The
-profiles then count differently:
-
-| | keras3 | keras2 |
-|---|---|---|
-| count | **samples**: values (and weights) are averaged per sample first; `count += sum(per-sample w)`, or the batch size | **elements**: `count += sum(w broadcast to v)`, or `size(v)` |
-| scalar weight, batches of unequal size | each batch counts once | every sample counts |
-| y_true (n,) with y_pred (n,1) | rejected | squeezed, accepted |
-""",
-}
-
-THEMES: dict[str, list[tuple[str, str, list[str]]]] = {
-    "binary_crossentropy": [
-        (
-            "Seed examples",
-            "The worked examples of the seed documents (002 and 004).",
-            ["seed-002-*", "seed-004-function"],
-        ),
-        ("Saturation: probabilities at and around the clip bounds", "", ["bce-edge-prob-*-ls0"]),
-        ("Saturation: large logits", "", ["bce-edge-logit-*-ls0"]),
-        (
-            "Label smoothing on saturated inputs",
-            "",
-            [
-                "bce-edge-prob-0-*-ls0p1",
-                "bce-edge-prob-1-*-ls0p1",
-                "bce-edge-logit-40-*-ls0p1",
-                "bce-edge-logit-m40-*-ls0p1",
-            ],
-        ),
-        (
-            "Each reduction",
-            "The same (4, 3) probabilities with a (4,) weight, under every reduction string.",
-            ["bce-loss-*-wper-sample-shape4x3-probs"],
-        ),
-        ("Weights of every rank", "", ["bce-loss-default-w*-shape4x3-probs"]),
-    ],
-    "categorical_focal_crossentropy": [
-        (
-            "Seed example",
-            "Seed 001, on float32 inputs (the document printed 2.63401289e-04 from decimal inputs).",
-            ["seed-001-focal-doc"],
-        ),
-        ("Saturation and unnormalised rows", "", ["focal-edge-*-ls0-g2"]),
-        ("Large logits", "", ["focal-edge-logits-*-ls0"]),
-        ("Label smoothing", "", ["focal-edge-*-ls0p1-g2"]),
-        ("Each reduction", "", ["focal-loss-*-wper-sample-shape4x3-probs"]),
-    ],
-    "metrics.BinaryCrossentropy": [
-        (
-            "Seed examples",
-            "Seeds 003 and 004. The numbers seed 004 prints are keras2's.",
-            ["seed-003-*", "seed-004-doc"],
-        ),
-        ("Counting: scalar weights over batches of unequal size", "", ["metric-scalar-weight-*"]),
-        ("Counting: rank-3 inputs", "", ["metric-rank3-*"]),
-        ("State", "", ["metric-empty-result", "metric-reset-restores-empty", "metric-all-zero-weights"]),
-        ("Saturation", "", ["metric-edge-*"]),
-    ],
-}
-
-DOCTESTS = {
-    "binary_crossentropy": [
-        "seed-002-*",
-        "seed-004-function",
-        "bce-edge-prob-0-y1-ls0",
-        "bce-edge-prob-1-y0-ls0",
-        "bce-edge-logit-40-y0-ls0",
-    ],
-    "categorical_focal_crossentropy": ["seed-001-focal-doc", "focal-edge-unnormalised-ls0-g2"],
-    "metrics.BinaryCrossentropy": ["seed-003-*", "seed-004-doc", "metric-scalar-weight-unequal-batches-w1"],
-}
-
-FILES = {  # doc -> the fixture files whose cases it draws on
-    "binary_crossentropy": ["losses.binary_crossentropy.yaml", "losses.BinaryCrossentropy.yaml"],
-    "categorical_focal_crossentropy": [
-        "losses.categorical_focal_crossentropy.yaml",
-        "losses.CategoricalFocalCrossentropy.yaml",
-    ],
-    "metrics.BinaryCrossentropy": ["metrics.BinaryCrossentropy.yaml"],
-}
-
-
 def _select(
-    cases: list[LoadedCase], patterns: list[str], keep: Callable[[LoadedCase], bool] = lambda c: True
+    cases: list[LoadedCase], patterns: tuple[str, ...], keep: Callable[[LoadedCase], bool] = lambda c: True
 ) -> list[LoadedCase]:
     return [c for c in cases if any(fnmatch.fnmatchcase(c.id, p) for p in patterns) and keep(c)]
 
 
 def render_docs(fixtures_dir: str | Path) -> dict[str, str]:
-    """Doc file name -> Markdown text."""
+    """Doc file name -> Markdown text: one page per ``DocPage`` of the registry, drawing on
+    the fixture files of the APIs that name it."""
     d = Path(fixtures_dir)
     out = {}
-    for doc, files in FILES.items():
-        cases = [c for f in files for c in load_fixture_file(d / f)[1]]
-        lines = [HEADER, f"# Golden values: `{doc}`", "", SEMANTICS[doc]]
+    for page in registry.doc_pages():
+        cases = [
+            c for api in registry.apis() if api.docs == page.name for c in load_fixture_file(d / api.fixture_file)[1]
+        ]
+        lines = [HEADER, f"# Golden values: `{page.name}`", "", page.semantics]
         shown: list[LoadedCase] = []
-        for title, intro, patterns in THEMES[doc]:
-            sel = _select(cases, patterns)
+        for theme in page.themes:
+            sel = _select(cases, theme.patterns)
             if not sel:
                 continue
             shown.extend(sel)
-            lines += [f"## {title}", ""] + ([intro, ""] if intro else []) + _table(sel) + [""]
+            lines += [f"## {theme.title}", ""] + ([theme.intro, ""] if theme.intro else []) + _table(sel) + [""]
         diff = [c for c in shown if _differ(c)]
         lines += ["## Where Keras 2 and Keras 3 differ", ""]
         if diff:
@@ -315,8 +129,8 @@ def render_docs(fixtures_dir: str | Path) -> dict[str, str]:
             "to test another candidate.",
             "",
         ]
-        lines += _doctest_block(_select(cases, DOCTESTS[doc]))
-        out[f"{doc}.md"] = "\n".join(lines).rstrip() + "\n"
+        lines += _doctest_block(_select(cases, page.doctests))
+        out[f"{page.name}.md"] = "\n".join(lines).rstrip() + "\n"
     return out
 
 

@@ -1,6 +1,7 @@
 """``--conformance-hypothesis``: random cases, checked live against the reference.
 
-Per API, hypothesis draws cases (``conformance.strategies``). Each drawn case goes
+Per API with a strategy in its declaration (``Api.draw``), hypothesis draws cases
+(``conformance.strategies.cases_for``). Each drawn case goes
 through the same path as a fixture: the reference computes its expected values and
 tolerances, the case is rendered as a fixture entry and loaded back, and ``run_case``
 judges the candidate. A failure is shrunk to a minimal case and printed as a fixture
@@ -24,14 +25,6 @@ from conformance.strategies import cases_for
 from reference.errors import UndefinedInput
 
 __all__ = ["PROFILES", "HypothesisFailure", "check_one", "run_api"]
-
-APIS = (
-    "binary_crossentropy",
-    "categorical_focal_crossentropy",
-    "BinaryCrossentropy",
-    "CategoricalFocalCrossentropy",
-    "metrics.BinaryCrossentropy",
-)
 _COMMON = dict(deadline=None, suppress_health_check=list(HealthCheck), print_blob=False)
 settings.register_profile("conformance-fast", max_examples=60, derandomize=True, database=None, **_COMMON)
 settings.register_profile("conformance-thorough", max_examples=1000, database=None, **_COMMON)

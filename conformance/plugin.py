@@ -1,51 +1,48 @@
 """The pytest plugin (entry point ``pytest11``): ``pytest --candidate NAME``.
 
-Inert without ``--candidate``. With it, and no paths on the command line, pytest
-collects the packaged fixtures (or ``--fixtures DIR``); every case is one item named by
-its id and marked with its API and tier. The hooks stay thin: loading, running,
-judging and reporting are plain functions in the sibling modules.
+Inert without ``--candidate``: it then adds its options and tier markers and imports
+nothing else. With it, and no paths on the command line, pytest collects the packaged
+fixtures (or ``--fixtures-dir DIR``); every case is one item named by its id and marked
+with its API and its tier in the run's profile. The hooks stay thin: loading, running,
+judging and reporting are plain functions in the sibling modules, imported when a run
+asks for them.
 """
 
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 import pytest
 
-from conformance import default_fixtures_dir
-from conformance.candidates import load_candidate
-from conformance.catalog import TIERS
-from conformance.deviations import load_deviations, match, packaged_deviations
-from conformance.fixture_format import FixtureError, LoadedCase, load_fixture_file
-from conformance.isolation import IsolatedRunner, run_guarded
-from conformance.runner import Verdict, format_failure
-from conformance.summary import format_table, record, summary_rows, write_json
+from conformance import PROFILES, TIERS, default_fixtures_dir
 
-__all__ = ["fixture_case_ids", "marker_name"]
+__all__ = ["fixture_case_ids"]
 
 _STATE = pytest.StashKey["_State"]()
 DEFAULT_TIERS = ("core", "edge")
 
 
 def fixture_case_ids(directory: Path) -> set[str]:
-    """Every case id in a fixtures directory, by a text scan (cheap; no validation)."""
+    """Every case id in a fixtures directory (files that fail to load are skipped: their
+    collection error reports them)."""
+    from conformance.fixture_format import FixtureError, load_fixture_file
+
     ids: set[str] = set()
     for f in directory.glob("*.yaml"):
         try:
-            ids.update(re.findall(r"^- id: (\S+)$", f.read_text(encoding="utf-8"), re.M))
-        except (OSError, UnicodeDecodeError):
-            continue  # the collection error reports that file
+            ids.update(c.id for c in load_fixture_file(f)[1])
+        except FixtureError:
+            continue
     return ids
-
-
-def marker_name(api: str) -> str:
-    return api.replace(".", "_")
 
 
 class _State:
     def __init__(self, config):
+        from conformance.candidates import load_candidate
+        from conformance.deviations import load_deviations, packaged_deviations
+        from conformance.isolation import IsolatedRunner
+
         opt = config.option
         self.spec = opt.conformance_candidate
         try:
@@ -85,7 +82,7 @@ def pytest_addoption(parser):
         "--profile",
         dest="conformance_profile",
         default=None,
-        choices=("keras3", "keras2"),
+        choices=PROFILES,
         help="spec profile to judge against (default: the candidate's own)",
     )
     g.addoption(
@@ -153,21 +150,19 @@ def pytest_configure(config):
     for t in TIERS:
         config.addinivalue_line("markers", f"{t}: conformance cases of tier {t}")
     config.addinivalue_line("markers", "hypothesis_mode: the random cases of --conformance-hypothesis")
-    for api in (
-        "binary_crossentropy",
-        "categorical_focal_crossentropy",
-        "BinaryCrossentropy",
-        "CategoricalFocalCrossentropy",
-        "metrics.BinaryCrossentropy",
-    ):
-        config.addinivalue_line("markers", f"{marker_name(api)}: conformance cases of {api}")
     if not config.option.conformance_candidate:
         return
+    from conformance import registry
+
+    for api in registry.apis():
+        config.addinivalue_line("markers", f"{api.marker}: conformance cases of {api.name}")
     state = _State(config)
     config.stash[_STATE] = state
     config.pluginmanager.register(_Reporter(config, state), "keras-conformance-reporter")
     if not config.option.file_or_dir:  # no paths given: run the fixtures
         config.args[:] = [str(state.fixtures)]
+        if hasattr(pytest.Config, "ArgsSource"):  # no "testpaths: tests" line for the fixtures
+            config.args_source = pytest.Config.ArgsSource.ARGS
     # A malformed fixture file is one collection error; the other files still run
     # (the exit status still reports the error).
     config.option.continue_on_collection_errors = True
@@ -183,7 +178,8 @@ def pytest_report_header(config):
         if k in ("KERAS_BACKEND", "TF_USE_LEGACY_KERAS", "CUDA_VISIBLE_DEVICES")
     )
     return [
-        f"conformance: candidate {state.spec} ({state.candidate.describe()}), profile {state.profile}, tiers {','.join(state.tiers)}",
+        f"conformance: candidate {state.spec}: {state.candidate.describe()}",
+        f"conformance: profile {state.profile}, tiers {','.join(state.tiers)}",
         f"conformance: fixtures {state.fixtures}; {len(state.deviations)} known-deviation entries"
         + (f"; {env}" if env else ""),
     ]
@@ -205,16 +201,18 @@ def pytest_collection_modifyitems(session, config, items):
     if state is None:
         return
     if config.option.conformance_hypothesis:
-        from conformance.hypothesis_mode import APIS as HYPOTHESIS_APIS
+        from conformance import registry
 
-        for api in HYPOTHESIS_APIS:
-            item = HypothesisItem.from_parent(session, name=f"hypothesis[{api}]", api=api)
-            item.add_marker(getattr(pytest.mark, marker_name(api)))
+        for api in registry.apis():
+            if api.draw is None:
+                continue
+            item = HypothesisItem.from_parent(session, name=f"hypothesis[{api.name}]", api=api.name)
+            item.add_marker(getattr(pytest.mark, api.marker))
             item.add_marker(pytest.mark.hypothesis_mode)
             items.append(item)
     keep, drop = [], []
     for it in items:
-        (keep if not isinstance(it, CaseItem) or it.case.tier in state.tiers else drop).append(it)
+        (keep if not isinstance(it, CaseItem) or it.case.tier_in(state.profile) in state.tiers else drop).append(it)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
@@ -224,12 +222,16 @@ class FixtureFile(pytest.File):
     """One fixture file; a malformed file is one collection error, the others still run."""
 
     def collect(self):
+        from conformance import registry
+        from conformance.deviations import match
+        from conformance.fixture_format import load_fixture_file
+
         state = self.config.stash[_STATE]
         _, cases = load_fixture_file(self.path)
         for case in cases:
             item = CaseItem.from_parent(self, name=case.id, case=case)
-            item.add_marker(getattr(pytest.mark, case.tier))
-            item.add_marker(getattr(pytest.mark, marker_name(case.api)))
+            item.add_marker(getattr(pytest.mark, case.tier_in(state.profile)))
+            item.add_marker(getattr(pytest.mark, registry.get(case.api).marker))
             dev = match(case.id, state.deviations)
             if dev is not None:
                 item.add_marker(pytest.mark.xfail(reason=f"known deviation ({dev.source}): {dev.reason}", strict=False))
@@ -237,13 +239,15 @@ class FixtureFile(pytest.File):
             yield item
 
     def repr_failure(self, excinfo):
+        from conformance.fixture_format import FixtureError
+
         if isinstance(excinfo.value, FixtureError):
             return f"fixture file rejected: {excinfo.value}"
         return super().repr_failure(excinfo)
 
 
 class CaseFailure(AssertionError):
-    def __init__(self, verdict: Verdict):
+    def __init__(self, verdict):
         super().__init__(verdict.message)
         self.verdict = verdict
 
@@ -251,12 +255,15 @@ class CaseFailure(AssertionError):
 class CaseItem(pytest.Item):
     """One conformance case."""
 
-    def __init__(self, *, case: LoadedCase, **kwargs):
+    def __init__(self, *, case, **kwargs):
         super().__init__(**kwargs)
         self.case = case
         self.deviation = None
 
     def runtest(self):
+        from conformance.isolation import run_guarded
+        from conformance.summary import record
+
         state = self.config.stash[_STATE]
         if state.isolated is not None:
             verdict = state.isolated.run(self.case)
@@ -270,12 +277,15 @@ class CaseItem(pytest.Item):
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, CaseFailure):
+            from conformance.runner import format_failure
+
             state = self.config.stash[_STATE]
             return format_failure(self.case, excinfo.value.verdict, state.profile, state.spec)
         return super().repr_failure(excinfo, style)
 
     def reportinfo(self):
-        return self.path, None, f"{self.case.api}::{self.case.id} [{self.case.tier}]"
+        state = self.config.stash[_STATE]
+        return self.path, None, f"{self.case.api}::{self.case.id} [{self.case.tier_in(state.profile)}]"
 
 
 class HypothesisItem(pytest.Item):
@@ -326,6 +336,7 @@ class _Reporter:
         self.config, self.state = config, state
         self.records: list[dict] = []
         self.hypothesis_stats: list[dict] = []
+        self.json_written: tuple[str, int] | None = None
 
     def pytest_runtest_logreport(self, report):
         hyp = next((v for k, v in (report.user_properties or ()) if k == "conformance-hypothesis"), None)
@@ -342,10 +353,18 @@ class _Reporter:
     def pytest_terminal_summary(self, terminalreporter):
         if hasattr(self.config, "workerinput"):
             return
+        from conformance.deviations import match
+        from conformance.summary import format_table, summary_rows
+
         tr, state = terminalreporter, self.state
         tr.write_sep("=", f"conformance summary: {state.spec} against profile {state.profile}")
         rows = summary_rows(self.records)
-        tr.write_line(format_table(rows) if rows else "no fixture case ran")
+        if rows:
+            tr.write_line(format_table(rows))
+        elif self.hypothesis_stats:
+            tr.write_line("no fixture case was selected; the hypothesis mode ran:")
+        else:
+            tr.write_line("no fixture case ran")
         for h in sorted(self.hypothesis_stats, key=lambda h: h["api"]):
             n, secs = h.get("examples", 0), h.get("seconds", 0.0)
             rate = f"{n / secs:.1f}/s" if secs else "n/a"
@@ -361,12 +380,16 @@ class _Reporter:
             tr.write_line(f"\n{len(unused)} known-deviation entries match no case in {state.fixtures}:")
             for d in unused:
                 tr.write_line(f"  {d.pattern}  ({d.source})")
+        if self.json_written:
+            tr.write_line(f"\nconformance: wrote {self.json_written[1]} case results to {self.json_written[0]}")
 
     def pytest_sessionfinish(self, session):
         if self.state.isolated is not None:
             self.state.isolated.close()
         if hasattr(self.config, "workerinput") or not self.config.option.conformance_json:
             return
+        from conformance.summary import write_json
+
         st = self.state
         header = {
             "candidate": st.spec,
@@ -374,4 +397,6 @@ class _Reporter:
             "profile": st.profile,
             "tiers": list(st.tiers),
         }
-        write_json(self.config.option.conformance_json, self.records, header)
+        path = self.config.option.conformance_json
+        write_json(path, self.records, header)
+        self.json_written = (str(Path(path).resolve()), len(self.records))

@@ -16,10 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from conformance.candidates.base import METHOD_OF_API, Unsupported
+from conformance import registry
+from conformance.candidates import resolve, to_numpy
+from conformance.candidates.base import Unsupported
 from conformance.compare import Comparison, compare_output
 from conformance.fixture_format import LoadedCase
-from conformance.fixture_format import format_float32 as f32_str
 
 __all__ = ["Verdict", "run_case", "format_failure", "snippet"]
 
@@ -41,25 +42,10 @@ class Verdict:
 
 
 def _call(candidate, case: LoadedCase) -> list[Any]:
-    method = getattr(candidate, METHOD_OF_API[case.api], None)
-    if method is None:
-        raise Unsupported(f"candidate {candidate.name!r} does not implement {case.api}")
-    params = dict(case.params)
-    if case.api == "metrics.BinaryCrossentropy":
-        metric = method(**params)
-        results = []
-        for st in case.inputs["steps"]:
-            if st["op"] == "update_state":
-                metric.update_state(st["y_true"], st["y_pred"], sample_weight=st.get("sample_weight"))
-            elif st["op"] == "reset_state":
-                metric.reset_state()
-            else:
-                results.append(metric.result())
-        return results
-    yt, yp = case.inputs["y_true"], case.inputs["y_pred"]
-    if case.api in ("BinaryCrossentropy", "CategoricalFocalCrossentropy"):
-        return [method(**params)(yt, yp, sample_weight=case.inputs.get("sample_weight"))]
-    return [method(yt, yp, **params)]
+    """Run the case on what implements its API in ``candidate``; results as numpy."""
+    api = registry.get(case.api)
+    impl = resolve(candidate, api)
+    return [to_numpy(candidate, r) for r in api.call.run(impl, dict(case.params), case.inputs)]
 
 
 def run_case(candidate, case: LoadedCase, profile: str) -> Verdict:
@@ -97,42 +83,15 @@ def run_case(candidate, case: LoadedCase, profile: str) -> Verdict:
 
 
 # --------------------------------------------------------------------------- reporting
-def _np_literal(a: np.ndarray) -> str:
-    vals = ", ".join(f32_str(x) for x in a.ravel())
-    return f"np.array([{vals}], dtype=np.float32).reshape({tuple(a.shape)!r})"
-
-
 def snippet(case: LoadedCase, candidate_spec: str) -> str:
     """Python that reproduces the case with the candidate, standalone."""
+    api = registry.get(case.api)
     lines = [
         "import numpy as np",
-        "from conformance.candidates import load_candidate",
-        f"candidate = load_candidate({candidate_spec!r})",
+        "from conformance.candidates import load_candidate, resolve",
+        f"impl = resolve(load_candidate({candidate_spec!r}), {case.api!r})",
     ]
-    params = ", ".join(f"{k}={v!r}" for k, v in case.params.items())
-    method = METHOD_OF_API[case.api]
-    if case.api == "metrics.BinaryCrossentropy":
-        lines.append(f"m = candidate.{method}({params})")
-        for st in case.inputs["steps"]:
-            if st["op"] == "update_state":
-                sw = f", sample_weight={_np_literal(st['sample_weight'])}" if "sample_weight" in st else ""
-                lines.append(f"m.update_state({_np_literal(st['y_true'])}, {_np_literal(st['y_pred'])}{sw})")
-            elif st["op"] == "reset_state":
-                lines.append("m.reset_state()")
-            else:
-                lines.append("print(m.result())")
-        return "\n".join(lines)
-    lines.append(f"y_true = {_np_literal(case.inputs['y_true'])}")
-    lines.append(f"y_pred = {_np_literal(case.inputs['y_pred'])}")
-    if case.api in ("BinaryCrossentropy", "CategoricalFocalCrossentropy"):
-        sw = "None"
-        if "sample_weight" in case.inputs:
-            lines.append(f"sample_weight = {_np_literal(case.inputs['sample_weight'])}")
-            sw = "sample_weight"
-        lines.append(f"print(candidate.{method}({params})(y_true, y_pred, sample_weight={sw}))")
-    else:
-        lines.append(f"print(candidate.{method}(y_true, y_pred{', ' if params else ''}{params}))")
-    return "\n".join(lines)
+    return "\n".join(lines + api.call.snippet(api, case.params, case.inputs))
 
 
 def _fmt(x: float | None) -> str:
@@ -153,31 +112,21 @@ def _fmt_got(x: float | None) -> str:
 
 def _worst_inputs(case: LoadedCase, verdict: Verdict) -> str:
     c = verdict.comparisons[verdict.output_index] if verdict.output_index is not None else None
-    if c is None or c.worst_index is None or "steps" in case.inputs:
+    if c is None or c.worst_index is None:
         return ""
-    idx = c.worst_index
-    yt, yp = case.inputs["y_true"], case.inputs["y_pred"]
-    if yp.ndim == len(idx):  # elementwise output (reduction none of an elementwise loss)
-        sel = idx
-    elif yp.ndim == len(idx) + 1 and case.params.get("axis", -1) in (-1, yp.ndim - 1):
-        sel = idx + (slice(None),)
-    else:
-        return ""
-    return f"  inputs at the worst element {list(idx)}: y_true={yt[sel].tolist()} y_pred={yp[sel].tolist()}\n"
+    where = registry.get(case.api).call.elementwise_inputs(case.inputs, case.params, tuple(c.worst_index))
+    return f"  inputs at the worst element {list(c.worst_index)}: {where}\n" if where else ""
 
 
 def format_failure(case: LoadedCase, verdict: Verdict, profile: str, candidate_spec: str) -> str:
     """The failure report: where, what was called, expected against got, how far, how to rerun."""
     params = ", ".join(f"{k}={v!r}" for k, v in case.params.items())
-    shapes = (
-        ", ".join(f"{k} {tuple(v.shape)}" for k, v in case.inputs.items())
-        if "steps" not in case.inputs
-        else f"{sum(1 for s in case.inputs['steps'] if s['op'] == 'update_state')} update_state calls"
-    )
+    shape = registry.get(case.api).call
+    tier = case.tier_in(profile)
     out = [
-        f"case {case.id} [{case.tier}] in {case.file}",
+        f"case {case.id} [{tier}] in {case.file}",
         f"  call: {case.api}({params})  profile={profile}",
-        f"  inputs: {shapes}",
+        f"  inputs: {shape.describe(case.inputs)}",
         f"  verdict: {verdict.message}",
     ]
     if case.note:
@@ -185,7 +134,7 @@ def format_failure(case: LoadedCase, verdict: Verdict, profile: str, candidate_s
     if verdict.output_index is not None and verdict.comparisons:
         c = verdict.comparisons[verdict.output_index]
         e = case.expected[profile].outputs[verdict.output_index]
-        which = f" (result #{verdict.output_index + 1})" if "steps" in case.inputs else ""
+        which = f" (result #{verdict.output_index + 1})" if len(case.expected[profile].outputs) > 1 else ""
         if c.worst_index is not None:
             out.append(
                 f"  worst element{which} {list(c.worst_index)}: expected {_fmt_expected(c.expected)}, got {_fmt_got(c.got)}"
@@ -207,6 +156,6 @@ def format_failure(case: LoadedCase, verdict: Verdict, profile: str, candidate_s
         out.extend("    " + line for line in verdict.traceback.rstrip().splitlines())
     out.append("  reproduce:")
     env = "".join(f"{k}={os.environ[k]} " for k in ("KERAS_BACKEND",) if os.environ.get(k))
-    out.append(f"    {env}pytest --candidate {candidate_spec} --profile {profile} --tier {case.tier} -k '{case.id}'")
+    out.append(f"    {env}pytest --candidate {candidate_spec} --profile {profile} --tier {tier} -k '{case.id}'")
     out.extend("    " + line for line in snippet(case, candidate_spec).splitlines())
     return "\n".join(out)

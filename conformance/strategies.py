@@ -3,15 +3,19 @@
 Subnormal float32 inputs are out of scope, as in array-api-tests: XLA and GPUs flush them
 to zero, which the spec does not model.
 
-Each strategy draws a ``conformance.catalog.Case`` (float32 inputs, Keras parameters)
-that ``reference.evaluate`` can judge. Values lean on the places implementations get
+A *calls* strategy (``binary_calls``, ``categorical_calls``, ``focal_calls``) draws the
+``(params, inputs)`` of one call of a function; an API's declaration names its calls
+strategy (``Api.draw``), and ``cases_for`` builds from it the cases of that API's call
+shape: a function call, a loss class with a reduction and weights, or a metric stream.
+Each case is a ``conformance.catalog.Case`` (float32 inputs, Keras parameters) that the
+reference can judge. Values lean on the places implementations get
 wrong: both sides of both clip bounds, exact 0 and 1, logits around 16-17 where float32
 sigmoid saturates, and very large logits.
 
     from hypothesis import given
     from conformance.strategies import cases_for
 
-    @given(cases_for("binary_crossentropy"))
+    @given(cases_for("binary_crossentropy"))  # any registered API's name
     def test_mine(case): ...
 """
 
@@ -29,8 +33,10 @@ __all__ = [
     "probabilities",
     "logits",
     "shapes",
-    "binary_crossentropy_cases",
-    "focal_cases",
+    "binary_calls",
+    "categorical_calls",
+    "focal_calls",
+    "function_cases",
     "loss_class_cases",
     "metric_streams",
     "cases_for",
@@ -92,62 +98,64 @@ def _case(api: str, params: dict, inputs: dict) -> Case:
 
 
 @st.composite
-def _bce_call(draw, max_dims=3):
-    shape = draw(shapes(1, max_dims))
-    from_logits = draw(st.booleans())
+def binary_calls(draw, min_dims: int = 1, max_dims: int = 3, axis: int | None = None, from_logits: bool | None = None):
+    """``(params, inputs)`` of a binary crossentropy call: 0/1 or soft labels, probabilities
+    or logits, label smoothing, and ``axis`` (drawn unless given)."""
+    shape = draw(shapes(min_dims, max_dims))
+    from_logits = draw(st.booleans()) if from_logits is None else from_logits
     yt = draw(_f32(shape, st.one_of(st.sampled_from([0.0, 1.0]), st.floats(0, 1, width=32, allow_subnormal=False))))
     yp = draw(_f32(shape, logits() if from_logits else probabilities()))
     params = {"from_logits": from_logits, "label_smoothing": draw(LABEL_SMOOTHING)}
-    return shape, params, {"y_true": yt, "y_pred": yp}
+    params["axis"] = draw(st.integers(-len(shape), len(shape) - 1)) if axis is None else axis
+    return params, {"y_true": yt, "y_pred": yp}
 
 
 @st.composite
-def binary_crossentropy_cases(draw) -> Case:
-    shape, params, inputs = draw(_bce_call())
-    params["axis"] = draw(st.integers(-len(shape), len(shape) - 1))
-    return _case("binary_crossentropy", params, inputs)
-
-
-@st.composite
-def _focal_call(draw, max_dims=3, axis=None):
-    shape = draw(shapes(1, max_dims, 5).filter(lambda s: s[-1] >= 2))
+def categorical_calls(
+    draw, min_dims: int = 1, max_dims: int = 3, axis: int | None = None, from_logits: bool | None = None
+):
+    """``(params, inputs)`` of a categorical call: one-hot labels along ``axis``, rows of
+    probabilities (never all zero: Keras divides by the row sum) or logits, label smoothing."""
+    shape = draw(shapes(min_dims, max_dims, 5).filter(lambda s: s[-1] >= 2))
     axis = draw(st.integers(-len(shape), len(shape) - 1)) if axis is None else axis
     k = shape[axis]
     lead = tuple(s for i, s in enumerate(shape) if i != axis % len(shape))
     idx = draw(arrays(np.int64, lead, elements=st.integers(0, k - 1)))
     yt = np.moveaxis(np.eye(k, dtype=F32)[idx], -1, axis).astype(F32)
-    from_logits = draw(st.booleans())
+    from_logits = draw(st.booleans()) if from_logits is None else from_logits
     if from_logits:
         yp = draw(_f32(shape, logits()))
     else:
         yp = draw(_f32(shape, st.one_of(st.floats(0, 1, width=32, allow_subnormal=False), st.just(0.0))))
         sums = yp.sum(axis=axis, keepdims=True)
-        yp = np.where(sums == 0, F32(1), yp).astype(F32)  # Keras divides by the row sum: no all-zero rows
+        yp = np.where(sums == 0, F32(1), yp).astype(F32)
+    params = {"from_logits": from_logits, "label_smoothing": draw(LABEL_SMOOTHING), "axis": axis}
+    return params, {"y_true": yt, "y_pred": yp}
+
+
+@st.composite
+def focal_calls(draw, **kw):
+    """A categorical call with the focal loss's ``alpha`` (scalar or per class) and ``gamma``."""
+    params, inputs = draw(categorical_calls(**kw))
+    k = inputs["y_true"].shape[-1]
     alpha = draw(
         st.one_of(
             st.sampled_from([0.25, 1.0]),
             st.floats(float(F32(0.05)), 1, width=32, allow_subnormal=False).map(float),
             st.lists(
-                st.floats(float(F32(0.05)), 1, width=32, allow_subnormal=False).map(float),
-                min_size=shape[-1],
-                max_size=shape[-1],
+                st.floats(float(F32(0.05)), 1, width=32, allow_subnormal=False).map(float), min_size=k, max_size=k
             ),
         )
     )
-    params = {
-        "alpha": alpha,
-        "gamma": draw(st.sampled_from([0.0, 0.5, 1.0, 2.0, 5.0])),
-        "from_logits": from_logits,
-        "label_smoothing": draw(LABEL_SMOOTHING),
-        "axis": axis,
-    }
-    return shape, params, {"y_true": yt, "y_pred": yp}
+    gamma = draw(st.sampled_from([0.0, 0.5, 1.0, 2.0, 5.0]))
+    return {"alpha": alpha, "gamma": gamma, **params}, inputs
 
 
 @st.composite
-def focal_cases(draw) -> Case:
-    _, params, inputs = draw(_focal_call())
-    return _case("categorical_focal_crossentropy", params, inputs)
+def function_cases(draw, api: str, calls, profile: str = "keras3") -> Case:
+    """Cases of a function API from its calls strategy."""
+    params, inputs = draw(calls())
+    return _case(api, params, inputs)
 
 
 @st.composite
@@ -165,27 +173,21 @@ def _weight(draw, values_shape: tuple, batch: int):
     return draw(_f32(values_shape, w))
 
 
-@st.composite
-def loss_class_cases(draw, api: str = "BinaryCrossentropy", profile: str = "keras3") -> Case:
-    from reference.profiles import get_profile
+#: every reduction string either profile knows, and one neither does: the reference
+#: decides which the profile rejects (then the case expects an error)
+REDUCTIONS = ["default", "sum_over_batch_size", "sum", "none", None, "mean", "mean_with_sample_weight", "auto", "bogus"]
 
-    if api == "BinaryCrossentropy":
-        _, params, inputs = draw(_bce_call())
-        shape = inputs["y_true"].shape
-        if len(shape) < 2:
-            inputs = {k: v.reshape((1, -1)) for k, v in inputs.items()}
-            shape = inputs["y_true"].shape
-    else:
-        _, params, inputs = draw(_focal_call(axis=-1))
-        shape = inputs["y_true"].shape
-        if len(shape) < 2:
-            inputs = {k: v.reshape((1, -1)) for k, v in inputs.items()}
-            shape = inputs["y_true"].shape
-    params.pop("axis", None) if api == "BinaryCrossentropy" else None
-    accepted = [r for r in get_profile(profile).reductions]
-    reduction = draw(st.sampled_from(["default", *accepted, "bogus"]))
+
+@st.composite
+def loss_class_cases(draw, api: str, calls, profile: str = "keras3") -> Case:
+    """Cases of a loss class: a call of the function it wraps on rank >= 2 inputs (class
+    axis last), a reduction and a ``sample_weight`` of any rank."""
+    params, inputs = draw(calls(min_dims=2, axis=-1))
+    params.pop("axis", None)
+    reduction = draw(st.sampled_from(REDUCTIONS))
     if reduction != "default":
         params["reduction"] = reduction
+    shape = inputs["y_true"].shape
     sw = draw(_weight(shape[:-1], shape[0]))
     if sw is not None:
         inputs["sample_weight"] = sw
@@ -193,36 +195,37 @@ def loss_class_cases(draw, api: str = "BinaryCrossentropy", profile: str = "kera
 
 
 @st.composite
-def metric_streams(draw) -> Case:
+def metric_streams(draw, api: str, calls, profile: str = "keras3") -> Case:
+    """A metric stream: updates (calls of the wrapped function, axis -1, sharing the
+    metric's parameters), resets and a result after each step."""
     from_logits = draw(st.booleans())
-    steps = []
+    steps, params = [], None
     for _ in range(draw(st.integers(1, 4))):
-        op = draw(st.sampled_from(["update_state", "update_state", "update_state", "reset_state"]))
-        if op == "reset_state":
+        if draw(st.sampled_from([False, False, False, True])):
             steps.append({"op": "reset_state"})
         else:
-            shape = draw(shapes(1, 3))
-            yt = draw(_f32(shape, st.sampled_from([0.0, 1.0])))
-            yp = draw(_f32(shape, logits() if from_logits else probabilities()))
-            step = {"op": "update_state", "y_true": yt, "y_pred": yp}
+            p, inputs = draw(calls(axis=-1, from_logits=from_logits))
+            p.pop("axis", None)
+            params = p if params is None else params
+            step = {"op": "update_state", **inputs}
+            shape = inputs["y_true"].shape
             if len(shape) >= 2:
                 sw = draw(_weight(shape[:-1], shape[0]))
                 if sw is not None:
                     step["sample_weight"] = sw
             steps.append(step)
         steps.append({"op": "result"})
-    params = {"from_logits": from_logits, "label_smoothing": draw(st.sampled_from([0.0, 0.1, 0.5]))}
-    return _case("metrics.BinaryCrossentropy", params, {"steps": steps})
+    return _case(api, params or {"from_logits": from_logits}, {"steps": steps})
+
+
+_BY_SHAPE = {"function": function_cases, "loss": loss_class_cases, "metric": metric_streams}
 
 
 def cases_for(api: str, profile: str = "keras3") -> st.SearchStrategy:
-    """The strategy for one API's cases."""
-    if api == "binary_crossentropy":
-        return binary_crossentropy_cases()
-    if api == "categorical_focal_crossentropy":
-        return focal_cases()
-    if api in ("BinaryCrossentropy", "CategoricalFocalCrossentropy"):
-        return loss_class_cases(api, profile)
-    if api == "metrics.BinaryCrossentropy":
-        return metric_streams()
-    raise ValueError(f"unknown api {api!r}")
+    """The strategy for one API's cases, built from its declaration's ``draw``."""
+    from conformance import registry
+
+    decl = registry.get(api)
+    if decl.draw is None:
+        raise ValueError(f"API {api!r} declares no hypothesis strategy")
+    return _BY_SHAPE[decl.shape](decl.name, registry.load_object(decl.draw), profile)

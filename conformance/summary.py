@@ -30,7 +30,7 @@ def record(case, verdict, profile: str, candidate: str) -> dict:
     return {
         "id": case.id,
         "api": case.api,
-        "tier": case.tier,
+        "tier": case.tier_in(profile),
         "file": case.file,
         "profile": profile,
         "candidate": candidate,

@@ -1,5 +1,5 @@
-"""The loss classes: ``BinaryCrossentropy`` and ``CategoricalFocalCrossentropy`` called
-with ``sample_weight`` and a ``reduction``.
+"""The loss classes (``LossFunctionWrapper`` around a loss function) called with
+``sample_weight`` and a ``reduction``.
 
 ``loss(y_true, y_pred, sample_weight)`` computes the per-sample values with the function,
 lines the weight up with them, multiplies, and reduces:
@@ -24,23 +24,17 @@ rejects ``auto``.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import mpmath
 import numpy as np
 
-from reference.bce import binary_crossentropy
 from reference.errors import SpecError
 from reference.floats import at_reference_precision, mpf_array
-from reference.focal import categorical_focal_crossentropy
 from reference.profiles import Profile, get_profile
 from reference.tracked import Tracked
 
-__all__ = ["FUNCTIONS", "loss_class", "same_rank_shapes", "align_weight_keras3", "align_weight_keras2"]
-
-FUNCTIONS = {
-    "binary_crossentropy": binary_crossentropy,
-    "categorical_focal_crossentropy": categorical_focal_crossentropy,
-}
+__all__ = ["loss_class", "same_rank_shapes", "align_weight_keras3", "align_weight_keras2"]
 
 
 def _squeeze_last(a: np.ndarray) -> np.ndarray:
@@ -100,7 +94,7 @@ _ALIGN = {"right_aligned": align_weight_keras3, "expand_trailing": align_weight_
 
 @at_reference_precision
 def loss_class(
-    function: str,
+    function: Callable[..., Tracked],
     y_true: np.ndarray,
     y_pred: np.ndarray,
     sample_weight: np.ndarray | None = None,
@@ -109,7 +103,8 @@ def loss_class(
     profile: str | Profile = "keras3",
     **fn_kwargs,
 ) -> Tracked:
-    """``LossClass(reduction=..., **fn_kwargs)(y_true, y_pred, sample_weight)``."""
+    """``LossClass(reduction=..., **fn_kwargs)(y_true, y_pred, sample_weight)`` for the loss
+    class that wraps the reference function ``function`` (``LossFunctionWrapper``)."""
     prof = get_profile(profile)
     if reduction == "default":
         reduction = prof.default_reduction
@@ -117,10 +112,7 @@ def loss_class(
         raise SpecError(
             "unknown_reduction", f"{prof.name} rejects reduction={reduction!r}; it accepts {prof.reductions}"
         )
-    try:
-        fn = FUNCTIONS[function]
-    except KeyError:
-        raise ValueError(f"unknown function {function!r}") from None
+    fn = function
     yt, yp = np.asarray(y_true), np.asarray(y_pred)
     if prof.loss_weight_alignment == "right_aligned":
         # keras3 LossFunctionWrapper.call fixes y_true against y_pred the same way; keras2

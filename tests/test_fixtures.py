@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 import yaml
 
+from conformance import PROFILES, registry
 from conformance import generate as gen
 from conformance.catalog import Case, cases
 from conformance.cli import main as cli
-from conformance.fixture_format import load_fixture_file, load_schema
+from conformance.fixture_format import COMPILED, MANIFEST, load_fixture_file, load_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
@@ -31,8 +32,32 @@ def loaded():
     return {f.name: load_fixture_file(f) for f in FILES}
 
 
-def test_there_is_one_file_per_api():
-    assert [f.name for f in FILES] == sorted(f"{stem}.yaml" for stem in gen.FILE_OF_API.values())
+def test_there_is_one_file_per_registered_api():
+    assert [f.name for f in FILES] == sorted(api.fixture_file for api in registry.apis())
+
+
+def test_each_compiled_twin_is_exactly_its_yaml_document():
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    for f in FILES:
+        twin = json.loads((FIXTURES / COMPILED / f"{f.stem}.json").read_text())
+        assert json.dumps(twin) == json.dumps(yaml.load(f.read_text(), Loader=loader)), f.name  # keys in order too
+
+
+def test_a_case_is_in_the_error_tier_exactly_where_its_profile_rejects_it(loaded):
+    for _, cs in loaded.values():
+        for c in cs:
+            for p in PROFILES:
+                assert (c.tier_in(p) == "error") == bool(c.expected[p].error), (c.id, p)
+
+
+def test_each_profiles_default_run_covers_every_reduction_it_accepts(loaded):
+    """keras3's mean, mean_with_sample_weight and None, and keras2's auto, run by default."""
+    default = {p: {str(c.params.get("reduction", "default")) for _, cs in loaded.values() for c in cs
+                   if c.tier_in(p) in ("core", "edge")} for p in PROFILES}  # fmt: skip
+    assert {"mean", "mean_with_sample_weight", "None", "sum_over_batch_size", "sum", "none"} <= default["keras3"]
+    assert "auto" not in default["keras3"]
+    assert {"auto", "sum_over_batch_size", "sum", "none"} <= default["keras2"]
+    assert not {"mean", "mean_with_sample_weight", "None"} & default["keras2"]
 
 
 def test_every_fixture_validates_against_the_shipped_schema():
@@ -44,7 +69,7 @@ def test_every_fixture_validates_against_the_shipped_schema():
 
 
 def test_at_least_2000_cases_over_all_four_tiers(loaded):
-    tiers = Counter(c.tier for _, cs in loaded.values() for c in cs)
+    tiers = Counter(c.tier_in("keras3") for _, cs in loaded.values() for c in cs)
     assert sum(tiers.values()) >= 2000
     assert set(tiers) == {"core", "edge", "quirk", "error"}
 
@@ -52,7 +77,7 @@ def test_at_least_2000_cases_over_all_four_tiers(loaded):
 def test_every_seed_worked_example_is_a_core_case(loaded):
     ids = {c.id: c for _, cs in loaded.values() for c in cs}
     for seed in ("seed-001", "seed-002", "seed-003", "seed-004"):
-        assert any(i.startswith(seed) and ids[i].tier == "core" for i in ids), seed
+        assert any(i.startswith(seed) and ids[i].tier_in("keras3") == "core" for i in ids), seed
 
 
 def test_generate_check_passes_on_the_repository(rendered):
@@ -61,8 +86,10 @@ def test_generate_check_passes_on_the_repository(rendered):
 
 def test_generate_out_reproduces_the_fixtures_byte_for_byte(tmp_path):
     assert cli(["generate", "--out", str(tmp_path)]) == 0
-    for f in [*FILES, FIXTURES / gen.MANIFEST]:
-        assert (tmp_path / f.name).read_bytes() == f.read_bytes(), f.name
+    written = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
+    assert written == sorted(p.relative_to(FIXTURES) for p in FIXTURES.rglob("*") if p.is_file())
+    for rel in written:
+        assert (tmp_path / rel).read_bytes() == (FIXTURES / rel).read_bytes(), rel
 
 
 def test_two_generations_are_identical(rendered):
@@ -102,7 +129,7 @@ def test_provenance_header_names_versions_precision_and_source_hash(loaded):
 def test_manifest_lists_each_file_with_its_hash():
     import hashlib
 
-    manifest = json.loads((FIXTURES / gen.MANIFEST).read_text())
+    manifest = json.loads((FIXTURES / MANIFEST).read_text())
     for f in FILES:
         assert manifest["files"][f.name]["sha256"] == hashlib.sha256(f.read_bytes()).hexdigest()
 
@@ -121,7 +148,7 @@ def test_check_names_each_stale_missing_and_extra_file(tmp_path, rendered, capsy
 
 def test_an_interrupted_generation_leaves_every_previous_file_whole(tmp_path, rendered, monkeypatch):
     gen.write_fixtures(tmp_path, rendered)
-    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    before = {p.relative_to(tmp_path).as_posix(): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
     new = {name: text.replace("cases:", "cases:  # new", 1) for name, text in rendered.items()}
     real_replace, calls = os.replace, []
 
@@ -134,7 +161,7 @@ def test_an_interrupted_generation_leaves_every_previous_file_whole(tmp_path, re
     monkeypatch.setattr(gen.os, "replace", replace_then_interrupt)
     with pytest.raises(KeyboardInterrupt):
         gen.write_fixtures(tmp_path, new)
-    after = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    after = {p.relative_to(tmp_path).as_posix(): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
     assert set(after) == set(before), "no temporary file is left behind"
     for name, data in after.items():
         assert data in (before[name], new[name].encode()), f"{name} is neither the old nor the new file"

@@ -37,6 +37,17 @@ def test_broken_keras_variants_fail_and_real_keras_passes(by_id):
         assert run_case(cls(), case, "keras3").status == "fail", (cls.__name__, case_id)
 
 
+def test_the_default_run_catches_a_keras3_reduction_that_only_profile_keras3_has(pytester, monkeypatch):
+    """keras3's mean_with_sample_weight is in its default tiers (it used to sit in 'error')."""
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    monkeypatch.setenv("PYTHONPATH", str(TESTS))
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--candidate", "keras_variants:MeanWithSampleWeightCountsElements",
+        "-m", "BinaryCrossentropy", "-q",
+    )  # fmt: skip
+    assert result.parseoutcomes().get("failed", 0) >= 10, result.stdout.str()[-2000:]
+
+
 def test_hypothesis_mode_finds_the_numpy_backend_deviation_and_the_entry_reproduces_it(pytester, monkeypatch):
     monkeypatch.setenv("KERAS_BACKEND", "numpy")
     monkeypatch.setenv("PYTHONPATH", str(TESTS))

@@ -87,7 +87,7 @@ def test_the_failure_report_has_every_field_and_a_snippet_that_reproduces_it(run
         assert field in out, field
     lines = out.splitlines()
     start = next(i for i, line in enumerate(lines) if line.strip() == "import numpy as np")
-    end = next(i for i, line in enumerate(lines) if line.strip().startswith("print(candidate."))
+    end = next(i for i, line in enumerate(lines) if line.strip().startswith("print(impl("))
     snippet = textwrap.dedent("\n".join(lines[start : end + 1]))
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), str(EXAMPLE)])}
     proc = subprocess.run([sys.executable, "-c", snippet], capture_output=True, text=True, env=env, timeout=120)

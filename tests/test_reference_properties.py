@@ -87,8 +87,8 @@ def test_logits_path_equals_probability_path_on_sigmoid_away_from_the_clip(x, pr
 @given(bce_inputs(0.01, 0.99), profiles)
 def test_sum_equals_sum_over_batch_size_times_count(inp, profile):
     yt, yp = inp
-    total = loss_class("binary_crossentropy", yt, yp, reduction="sum", profile=profile)
-    mean = loss_class("binary_crossentropy", yt, yp, reduction="sum_over_batch_size", profile=profile)
+    total = loss_class(binary_crossentropy, yt, yp, reduction="sum", profile=profile)
+    mean = loss_class(binary_crossentropy, yt, yp, reduction="sum_over_batch_size", profile=profile)
     n = yt.shape[0]
     with mpmath.workdps(60):
         assert abs(total.value[()] - mean.value[()] * n) <= mpmath.mpf(10) ** -40 * max(1, abs(total.value[()]))

@@ -17,7 +17,12 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 @pytest.fixture(scope="module")
 def default_cases():
-    return [c for f in sorted(FIXTURES.glob("*.yaml")) for c in load_fixture_file(f)[1] if c.tier in ("core", "edge")]
+    return [
+        c
+        for f in sorted(FIXTURES.glob("*.yaml"))
+        for c in load_fixture_file(f)[1]
+        if c.tier_in("keras3") in ("core", "edge")
+    ]
 
 
 @pytest.mark.parametrize("name", sorted(BROKEN))

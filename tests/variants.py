@@ -97,6 +97,15 @@ class SmoothingKFromAxis(NumpyKeras3):
         return super().categorical_focal_crossentropy(yt, y_pred, axis=axis, **k)
 
 
+class MeanWithSampleWeightCountsElements(NumpyKeras3):
+    """``mean_with_sample_weight`` divided by the element count, as ``sum_over_batch_size``."""
+
+    def _reduce(self, values, w, reduction):
+        return super()._reduce(
+            values, w, "sum_over_batch_size" if reduction == "mean_with_sample_weight" else reduction
+        )
+
+
 BROKEN = {
     "wrong-epsilon": (WrongEpsilon, "bce-edge-prob-0-y1-ls0"),
     "smoothing-toward-one": (SmoothingTowardOne, "bce-edge-logit-16-y1-ls0p1"),
@@ -111,6 +120,10 @@ BROKEN = {
     "focal-mean-over-classes": (FocalMeanOverClasses, "seed-001-focal-doc"),
     "focal-no-renormalisation": (FocalNoRenormalisation, "focal-edge-unnormalised-ls0-g0"),
     "metric-counts-elements-in-keras3": (MetricCountsElementsInKeras3, "metric-scalar-weight-unequal-batches-w1"),
+    "mean-with-sample-weight-counts-elements": (
+        MeanWithSampleWeightCountsElements,
+        "bce-loss-mean_with_sample_weight-wper-sample-shape4x3-probs",
+    ),
     "smoothing-k-from-axis": (SmoothingKFromAxis, "focal-sweep-logits-ls0p1-g0-shape2x3x4-axis1-alphascalar"),
 }
 

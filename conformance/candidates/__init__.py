@@ -11,9 +11,9 @@ from __future__ import annotations
 import importlib
 from importlib.metadata import entry_points
 
-from conformance.candidates.base import METHOD_OF_API, Candidate, Unsupported
+from conformance.candidates.base import Candidate, Unsupported
 
-__all__ = ["BUILTIN", "ENTRY_POINT_GROUP", "load_candidate", "Candidate", "Unsupported", "METHOD_OF_API"]
+__all__ = ["BUILTIN", "ENTRY_POINT_GROUP", "load_candidate", "resolve", "to_numpy", "Candidate", "Unsupported"]
 
 ENTRY_POINT_GROUP = "keras_conformance.candidates"
 BUILTIN = {
@@ -55,3 +55,33 @@ def _instantiate(obj, spec: str):
         if not hasattr(obj, attr):
             raise TypeError(f"candidate {spec!r} has no {attr!r} attribute (see conformance.candidates.base)")
     return obj
+
+
+def resolve(candidate, api):
+    """What implements ``api`` (an ``Api`` or its name) in ``candidate``: its method of the
+    API's name, else the API's path in its Keras-shaped ``namespace``. Raises
+    ``Unsupported`` when neither exists (that API's cases are skipped)."""
+    from conformance import registry
+
+    api = registry.get(api) if isinstance(api, str) else api
+    method = getattr(candidate, api.method, None)
+    if method is not None:
+        return method
+    namespace = getattr(candidate, "namespace", None)
+    path = api.keras.get(getattr(candidate, "profile", ""))
+    if namespace is not None and path:
+        obj = namespace
+        try:
+            for part in path.split("."):
+                obj = getattr(obj, part)
+        except AttributeError:
+            raise Unsupported(f"candidate {candidate.name!r} has no {path} (for {api.name})") from None
+        return obj
+    raise Unsupported(f"candidate {candidate.name!r} does not implement {api.name}")
+
+
+def to_numpy(candidate, value):
+    """A candidate's result through its ``to_numpy`` (a backend tensor to numpy), when it
+    has one; otherwise as returned (the comparison reads it with ``numpy.asarray``)."""
+    conv = getattr(candidate, "to_numpy", None)
+    return conv(value) if conv is not None else value

@@ -1,33 +1,35 @@
 """The candidate protocol: what an implementation under test provides.
 
-A candidate is an object with a ``name``, the ``profile`` it claims, and any of these
-methods (a missing one skips that API's cases; raising ``Unsupported`` skips one case):
+A candidate is an object with a ``name``, the ``profile`` it claims, a ``describe()``
+line, and a way to reach each API (``conformance.candidates.resolve``), tried in order:
 
-* ``binary_crossentropy(y_true, y_pred, **params)`` -> array
-* ``categorical_focal_crossentropy(y_true, y_pred, **params)`` -> array
-* ``BinaryCrossentropy(**params)`` / ``CategoricalFocalCrossentropy(**params)`` -> a callable
-  ``loss(y_true, y_pred, sample_weight=None)``
-* ``metrics_BinaryCrossentropy(**params)`` -> an object with ``update_state(y_true, y_pred,
-  sample_weight=None)``, ``result()`` and ``reset_state()``
+1. a method named after the API (``Api.method``: ``binary_crossentropy``,
+   ``BinaryCrossentropy``, ``metrics_BinaryCrossentropy``): an explicit adapter or an
+   override of one API;
+2. a Keras-shaped ``namespace`` (an object with ``losses``, ``metrics`` and ``ops``, as
+   ``keras`` or ``tf_keras``): the API's path in the candidate's profile
+   (``Api.keras[profile]``, e.g. ``losses.BinaryCrossentropy``) is looked up there, so a
+   Keras-like library needs no code per API.
 
-Inputs arrive as float32 numpy arrays; results may be anything ``numpy.asarray`` reads.
-``params`` are the case's parameters by their Keras names (a loss class gets
-``reduction`` only when the case sets one). A candidate knows nothing of fixtures.
+What is found is called as Keras is, by the API's call shape:
+
+* a function: ``fn(y_true, y_pred, **params)`` -> array;
+* a loss class: ``Cls(**params)`` -> ``loss(y_true, y_pred, sample_weight=None)`` -> array;
+* a metric: ``Cls(**params)`` -> an object with ``update_state(y_true, y_pred,
+  sample_weight=None)``, ``result()`` and ``reset_state()``.
+
+Inputs arrive as float32 numpy arrays. Results may be anything ``numpy.asarray`` reads,
+or anything the candidate's optional ``to_numpy(x)`` turns into an array (a backend
+tensor). ``params`` are the case's parameters by their Keras names (a loss class gets
+``reduction`` only when the case sets one). An API the candidate cannot reach is skipped;
+raising ``Unsupported`` skips one case. A candidate knows nothing of fixtures.
 """
 
 from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-__all__ = ["Candidate", "Unsupported", "METHOD_OF_API"]
-
-METHOD_OF_API = {
-    "binary_crossentropy": "binary_crossentropy",
-    "categorical_focal_crossentropy": "categorical_focal_crossentropy",
-    "BinaryCrossentropy": "BinaryCrossentropy",
-    "CategoricalFocalCrossentropy": "CategoricalFocalCrossentropy",
-    "metrics.BinaryCrossentropy": "metrics_BinaryCrossentropy",
-}
+__all__ = ["Candidate", "Unsupported"]
 
 
 class Unsupported(Exception):

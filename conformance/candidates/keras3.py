@@ -1,73 +1,52 @@
 """``keras``: Keras 3 through its public API, on the backend ``KERAS_BACKEND`` selects.
 
-Profile keras3. ``KerasAPICandidate`` is the adapter both Keras generations share: it
-calls ``losses.<name>`` and ``metrics.BinaryCrossentropy`` of whichever Keras it is given.
+Profile keras3. ``KerasLikeCandidate`` serves both Keras generations and any library that
+mirrors Keras' namespaces: every API is found by its path in the registry
+(``keras.losses.BinaryCrossentropy``), so it has no method per API.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["KerasAPICandidate", "Keras3Candidate"]
+__all__ = ["KerasLikeCandidate", "Keras3Candidate"]
 
 
-class KerasAPICandidate:
-    """The five APIs through a Keras package's ``losses`` and ``metrics`` modules."""
+class KerasLikeCandidate:
+    """A candidate over a Keras-shaped namespace (``losses``, ``metrics``, ``ops``).
 
-    def __init__(self, losses, metrics):
-        self._losses, self._metrics = losses, metrics
+    ``KerasLikeCandidate(mylib, name="mylib", profile="keras3")`` runs every API the
+    registry declares for that profile through ``mylib``; define a method named after an
+    API (``BinaryCrossentropy``) to override one."""
 
-    def _np(self, x):
+    def __init__(self, namespace, name: str | None = None, profile: str | None = None):
+        self.namespace = namespace
+        if name is not None:
+            self.name = name
+        if profile is not None:
+            self.profile = profile
+
+    def describe(self) -> str:
+        ns = self.namespace
+        return f"{getattr(ns, '__name__', type(ns).__name__)} {getattr(ns, '__version__', '')}".strip()
+
+    def to_numpy(self, x):
         return np.asarray(x)
 
-    def binary_crossentropy(self, y_true, y_pred, **params):
-        return self._np(self._losses.binary_crossentropy(y_true, y_pred, **params))
 
-    def categorical_focal_crossentropy(self, y_true, y_pred, **params):
-        return self._np(self._losses.categorical_focal_crossentropy(y_true, y_pred, **params))
-
-    def _loss(self, cls, params):
-        loss = cls(**params)
-        return lambda y_true, y_pred, sample_weight=None: self._np(loss(y_true, y_pred, sample_weight=sample_weight))
-
-    def BinaryCrossentropy(self, **params):  # noqa: N802 (Keras' own name)
-        return self._loss(self._losses.BinaryCrossentropy, params)
-
-    def CategoricalFocalCrossentropy(self, **params):  # noqa: N802
-        return self._loss(self._losses.CategoricalFocalCrossentropy, params)
-
-    def metrics_BinaryCrossentropy(self, **params):  # noqa: N802
-        return _Metric(self._metrics.BinaryCrossentropy(**params), self._np)
-
-
-class _Metric:
-    def __init__(self, metric, to_np):
-        self._m, self._np = metric, to_np
-
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        self._m.update_state(y_true, y_pred, sample_weight=sample_weight)
-
-    def result(self):
-        return self._np(self._m.result())
-
-    def reset_state(self):
-        self._m.reset_state()
-
-
-class Keras3Candidate(KerasAPICandidate):
+class Keras3Candidate(KerasLikeCandidate):
     name = "keras"
     profile = "keras3"
 
     def __init__(self):
         import keras
 
-        super().__init__(keras.losses, keras.metrics)
-        self._keras = keras
+        super().__init__(keras)
         #: shipped known deviations, per backend (conformance/deviations/)
         self.deviations_file = f"keras-{keras.backend.backend()}.yaml"
 
     def describe(self) -> str:
-        return f"keras {self._keras.__version__} on backend {self._keras.backend.backend()}"
+        return f"keras {self.namespace.__version__} on backend {self.namespace.backend.backend()}"
 
-    def _np(self, x):
-        return np.asarray(self._keras.ops.convert_to_numpy(x))
+    def to_numpy(self, x):
+        return np.asarray(self.namespace.ops.convert_to_numpy(x))

@@ -1,19 +1,19 @@
 """``tf_keras``: legacy Keras 2 (the ``tf_keras`` package, = tf.keras 2.13-2.15).
 
 Profile keras2. Inputs are passed as numpy arrays, as a user would; Keras 2 then fixes
-ranks only for tensors (SPEC-NOTES §3), which the quirk tier records.
+ranks only for tensors (docs/semantics.md §3), which the quirk tier records.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from conformance.candidates.keras3 import KerasAPICandidate
+from conformance.candidates.keras3 import KerasLikeCandidate
 
 __all__ = ["TfKerasCandidate"]
 
 
-class TfKerasCandidate(KerasAPICandidate):
+class TfKerasCandidate(KerasLikeCandidate):
     name = "tf_keras"
     profile = "keras2"
 
@@ -21,11 +21,11 @@ class TfKerasCandidate(KerasAPICandidate):
         import tensorflow as tf
         import tf_keras
 
-        super().__init__(tf_keras.losses, tf_keras.metrics)
-        self._tf, self._k = tf, tf_keras
+        super().__init__(tf_keras)
+        self._tf = tf
 
     def describe(self) -> str:
-        return f"tf_keras {self._k.__version__} on tensorflow {self._tf.__version__}"
+        return f"tf_keras {self.namespace.__version__} on tensorflow {self._tf.__version__}"
 
-    def _np(self, x):
+    def to_numpy(self, x):
         return np.asarray(x.numpy() if hasattr(x, "numpy") else x)

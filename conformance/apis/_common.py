@@ -1,0 +1,8 @@
+"""What several declarations' docs share: Keras' float32 constants, as words."""
+
+from __future__ import annotations
+
+import numpy as np
+
+EPS = f"float32(1e-7) = {float(np.float32(1e-7))!r}"
+CLIP_HIGH = f"float32(1 - 1e-7) = 1 - 2^-23 = {float(np.float32(1 - 1e-7))!r}"
