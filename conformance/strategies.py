@@ -15,7 +15,7 @@ sigmoid saturates, and very large logits.
     from hypothesis import given
     from conformance.strategies import cases_for
 
-    @given(cases_for("binary_crossentropy"))  # any registered API's name
+    @given(cases_for(name))  # name: a registered API's name (conformance.registry.apis())
     def test_mine(case): ...
 """
 

@@ -183,3 +183,28 @@ def test_case_ids_are_unique_and_stable_names():
     ids = [c.id for c in cases()]
     assert len(ids) == len(set(ids))
     assert all(i == i.strip() and " " not in i for i in ids)
+
+
+def test_generate_and_docs_check_the_checkout_they_are_run_in(monkeypatch, capsys):
+    monkeypatch.chdir(ROOT / "docs")  # anywhere inside the checkout
+    assert cli(["generate", "--check"]) == 0
+    assert cli(["docs", "--check"]) == 0
+    out = capsys.readouterr().out
+    assert str(FIXTURES) in out and str(ROOT / "docs" / "golden") in out
+
+
+def test_outside_a_checkout_generate_refuses_to_write_with_one_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert cli(["generate"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "no keras-conformance checkout" in err and "--out" in err
+    assert not any(tmp_path.iterdir())
+
+
+def test_generate_refuses_to_write_into_the_installed_package(tmp_path, monkeypatch, capsys):
+    import conformance
+
+    monkeypatch.chdir(tmp_path)
+    target = Path(conformance.__file__).parent / "fixtures"
+    assert cli(["generate", "--out", str(target)]) == 2
+    assert "refusing to write into the installed package" in capsys.readouterr().err

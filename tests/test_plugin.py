@@ -332,3 +332,35 @@ def test_the_hypothesis_mode_fails_broken_candidates_with_a_fixture_entry(run, v
     )
     assert result.parseoutcomes().get("failed") == 1
     result.stdout.fnmatch_lines(["*the shrunk case as a fixture entry*", "- id: hypothesis-*", "  expected:"])
+
+
+def test_without_candidate_the_plugin_imports_neither_mpmath_nor_the_reference(pytester):
+    """The plugin is loaded in every pytest run of an environment that has the package; an
+    unrelated run must not pay for (or be affected by) the reference."""
+    pytester.makepyfile(
+        test_unrelated="""
+        import sys
+
+        def test_nothing_heavy_was_imported():
+            heavy = [m for m in sys.modules if m == "mpmath" or m == "reference" or m.startswith("reference.")]
+            assert heavy == []
+            assert "conformance.plugin" in sys.modules  # the plugin itself was loaded
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
+    result.assert_outcomes(passed=1)
+
+
+def test_the_plugin_knows_no_api_by_name():
+    """Every API name is spelled once, in its declaration (conformance/apis/)."""
+    from conformance import registry
+
+    pkg = ROOT / "conformance"
+    sources = {
+        p.name: p.read_text()
+        for p in [pkg / n for n in ("plugin.py", "runner.py", "report.py", "summary.py", "golden_docs.py",
+                                    "strategies.py", "hypothesis_mode.py", "shapes.py", "generate.py", "compare.py")]
+    }  # fmt: skip
+    for api in registry.apis():
+        for name, text in sources.items():
+            assert f'"{api.name}"' not in text and f"'{api.name}'" not in text, (api.name, name)
