@@ -354,90 +354,98 @@ def _weights(rng, kind, values_shape, y_shape):
     }[kind]
 
 
-def loss_class_cases() -> Iterator[Case]:
-    rng = np.random.default_rng(20261103)
+def loss_class_sweep(rng, api: str, short: str, labels, probs, extra=None) -> Iterator[Case]:
+    """A loss class's cases: every reduction string, weight kind, shape and input kind,
+    60 seeded random calls, the quirk of a (B,) weight on (B,T) values and two errors.
+
+    ``labels(rng, shape)`` and ``probs(rng, shape)`` draw the inputs of the function the
+    class wraps; ``extra(rng)`` draws its own parameters (focal's gamma)."""
     weight_kinds = ("none", "scalar", "per-sample", "per-sample-col", "values-shape", "zeros")
-    for api in ("BinaryCrossentropy", "CategoricalFocalCrossentropy"):
-        short = "bce" if api == "BinaryCrossentropy" else "focal"
-        for reduction, wkind, shape, from_logits in itertools.product(
-            REDUCTIONS, weight_kinds, ((4, 3), (1, 5), (2, 3, 4)), (False, True)
-        ):
-            values_shape = shape[:-1]
-            if wkind == "per-sample-col" and len(shape) != 2:
-                continue
-            yt = _labels(rng, shape) if short == "bce" else _onehot(rng, shape)
-            yp = (
-                _logits(rng, shape) if from_logits else (_probs(rng, shape) if short == "bce" else _simplex(rng, shape))
-            )
-            params = {"from_logits": from_logits}
-            if short == "focal":
-                params["gamma"] = float(rng.choice([0.0, 2.0]))
-            if rng.random() < 0.3:
-                params["label_smoothing"] = 0.1
-            if reduction != "default":
-                params["reduction"] = reduction
-            sw = _weights(rng, wkind, values_shape, shape)
-            tier = "core"  # generation moves it to "error" in a profile that rejects the reduction
-            if wkind == "per-sample" and len(shape) == 3:
-                tier = "quirk"  # (B,T) values with a (B,) weight: profiles align it differently
-            yield Case(
-                f"{short}-loss-{_tag(reduction)}-w{wkind}-shape{_tag(shape)}-{'logits' if from_logits else 'probs'}",
-                api,
-                tier,
-                params,
-                {"y_true": yt, "y_pred": yp, **({} if sw is None else {"sample_weight": sw})},
-                {
-                    None: "keras3 only (keras2 rejects None)",
-                    "mean": "keras3 3.7+ only (keras2 rejects it)",
-                    "mean_with_sample_weight": "keras3 3.7+ only (keras2 rejects it)",
-                    "auto": "keras2 only (keras3 rejects auto)",
-                }.get(reduction, ""),
-            )
-        # seeded random loss cases with any reduction both profiles share
-        for i in range(60):
-            shape = (int(rng.integers(1, 6)), int(rng.integers(2, 6)))
-            from_logits = bool(i % 2)
-            yt = _labels(rng, shape) if short == "bce" else _onehot(rng, shape)
-            yp = (
-                f32(rng.uniform(-25, 25, size=shape))
-                if from_logits
-                else (_probs(rng, shape) if short == "bce" else _simplex(rng, shape))
-            )
-            reduction = str(rng.choice(["sum_over_batch_size", "sum", "none"]))
-            yield Case(
-                f"{short}-loss-random-{i:03d}",
-                api,
-                "core",
-                {"from_logits": from_logits, "reduction": reduction},
-                {"y_true": yt, "y_pred": yp, "sample_weight": f32(rng.uniform(0, 3, size=shape[:1]))},
-            )
-        # quirk: a (B,) weight on (B,T) values with B == T: keras3 weights columns, keras2 rows
-        yt = _labels(rng, (2, 2, 3)) if short == "bce" else _onehot(rng, (2, 2, 3))
-        yp = _probs(rng, (2, 2, 3)) if short == "bce" else _simplex(rng, (2, 2, 3))
+    for reduction, wkind, shape, from_logits in itertools.product(
+        REDUCTIONS, weight_kinds, ((4, 3), (1, 5), (2, 3, 4)), (False, True)
+    ):
+        values_shape = shape[:-1]
+        if wkind == "per-sample-col" and len(shape) != 2:
+            continue
+        yt = labels(rng, shape)
+        yp = _logits(rng, shape) if from_logits else probs(rng, shape)
+        params = {"from_logits": from_logits, **(extra(rng) if extra else {})}
+        if rng.random() < 0.3:
+            params["label_smoothing"] = 0.1
+        if reduction != "default":
+            params["reduction"] = reduction
+        sw = _weights(rng, wkind, values_shape, shape)
+        tier = "core"  # generation moves it to "error" in a profile that rejects the reduction
+        if wkind == "per-sample" and len(shape) == 3:
+            tier = "quirk"  # (B,T) values with a (B,) weight: profiles align it differently
         yield Case(
-            f"{short}-loss-quirk-rank3-weight-b-equals-t",
+            f"{short}-loss-{_tag(reduction)}-w{wkind}-shape{_tag(shape)}-{'logits' if from_logits else 'probs'}",
             api,
-            "quirk",
-            {},
-            {"y_true": yt, "y_pred": yp, "sample_weight": f32([1, 0])},
-            "keras3 aligns a (B,) weight with the last axis of (B,T) values (column weights); keras2 with the first",
+            tier,
+            params,
+            {"y_true": yt, "y_pred": yp, **({} if sw is None else {"sample_weight": sw})},
+            {
+                None: "keras3 only (keras2 rejects None)",
+                "mean": "keras3 3.7+ only (keras2 rejects it)",
+                "mean_with_sample_weight": "keras3 3.7+ only (keras2 rejects it)",
+                "auto": "keras2 only (keras3 rejects auto)",
+            }.get(reduction, ""),
         )
+    # seeded random loss cases with any reduction both profiles share
+    for i in range(60):
+        shape = (int(rng.integers(1, 6)), int(rng.integers(2, 6)))
+        from_logits = bool(i % 2)
+        yt = labels(rng, shape)
+        yp = f32(rng.uniform(-25, 25, size=shape)) if from_logits else probs(rng, shape)
+        reduction = str(rng.choice(["sum_over_batch_size", "sum", "none"]))
         yield Case(
-            f"{short}-loss-error-unknown-reduction",
+            f"{short}-loss-random-{i:03d}",
             api,
-            "error",
-            {"reduction": "mean_of_squares"},
-            {"y_true": f32([[0, 1], [1, 0]]), "y_pred": f32([[0.3, 0.7], [0.6, 0.4]])},
-            "both reject an unknown reduction",
+            "core",
+            {"from_logits": from_logits, "reduction": reduction},
+            {"y_true": yt, "y_pred": yp, "sample_weight": f32(rng.uniform(0, 3, size=shape[:1]))},
         )
-        yield Case(
-            f"{short}-loss-error-weight-shape",
-            api,
-            "error",
-            {},
-            {"y_true": f32([[0, 1], [1, 0]]), "y_pred": f32([[0.3, 0.7], [0.6, 0.4]]), "sample_weight": f32([1, 2, 3])},
-            "a (3,) weight does not broadcast to (2,) values",
-        )
+    # quirk: a (B,) weight on (B,T) values with B == T: keras3 weights columns, keras2 rows
+    yt, yp = labels(rng, (2, 2, 3)), probs(rng, (2, 2, 3))
+    yield Case(
+        f"{short}-loss-quirk-rank3-weight-b-equals-t",
+        api,
+        "quirk",
+        {},
+        {"y_true": yt, "y_pred": yp, "sample_weight": f32([1, 0])},
+        "keras3 aligns a (B,) weight with the last axis of (B,T) values (column weights); keras2 with the first",
+    )
+    yield Case(
+        f"{short}-loss-error-unknown-reduction",
+        api,
+        "error",
+        {"reduction": "mean_of_squares"},
+        {"y_true": f32([[0, 1], [1, 0]]), "y_pred": f32([[0.3, 0.7], [0.6, 0.4]])},
+        "both reject an unknown reduction",
+    )
+    yield Case(
+        f"{short}-loss-error-weight-shape",
+        api,
+        "error",
+        {},
+        {"y_true": f32([[0, 1], [1, 0]]), "y_pred": f32([[0.3, 0.7], [0.6, 0.4]]), "sample_weight": f32([1, 2, 3])},
+        "a (3,) weight does not broadcast to (2,) values",
+    )
+
+
+def loss_class_cases() -> Iterator[Case]:
+    """The seed loss classes, BinaryCrossentropy then CategoricalFocalCrossentropy, from one
+    random stream."""
+    rng = np.random.default_rng(20261103)
+    yield from loss_class_sweep(rng, "BinaryCrossentropy", "bce", _labels, _probs)
+    yield from loss_class_sweep(
+        rng,
+        "CategoricalFocalCrossentropy",
+        "focal",
+        _onehot,
+        _simplex,
+        lambda r: {"gamma": float(r.choice([0.0, 2.0]))},
+    )
 
 
 # --------------------------------------------------------------------------- metric
