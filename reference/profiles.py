@@ -32,6 +32,10 @@ class Profile:
     #: Categorical focal label smoothing divides by K = the size of this axis:
     #: "last" in Keras 2 and Keras 3 <= 3.15.1; "axis" on Keras master (PR #23437).
     focal_smoothing_classes: str
+    #: ``categorical_crossentropy`` label smoothing divides by K = the size of this axis:
+    #: "last" in Keras 3 <= 3.15.1 (``shape(y_true)[-1]``), "axis" in Keras 2 >= 2.14 and
+    #: tf_keras (``tf.shape(y_true)[axis]``, tf_keras/losses.py@v2.21.0; docs/semantics.md §11).
+    cce_smoothing_classes: str
     #: Reductions the loss classes accept (``None`` is the Python None).
     reductions: tuple[str | None, ...]
     #: The loss classes' default reduction.
@@ -55,6 +59,7 @@ KERAS3 = Profile(
     label_smoothing_as_tensor=False,
     bce_broadcasts_shapes=False,
     focal_smoothing_classes="last",
+    cce_smoothing_classes="last",
     reductions=("sum_over_batch_size", "sum", "none", None, "mean", "mean_with_sample_weight"),
     default_reduction="sum_over_batch_size",
     loss_weight_alignment="right_aligned",
@@ -68,6 +73,7 @@ KERAS2 = Profile(
     label_smoothing_as_tensor=True,
     bce_broadcasts_shapes=True,
     focal_smoothing_classes="last",
+    cce_smoothing_classes="axis",
     reductions=("auto", "sum_over_batch_size", "sum", "none"),
     default_reduction="auto",
     loss_weight_alignment="expand_trailing",

@@ -1,0 +1,177 @@
+"""``categorical_crossentropy`` and the ``CategoricalCrossentropy`` loss class (docs/semantics.md §11)."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+
+import numpy as np
+
+from conformance.apis._common import CLIP_HIGH, EPS
+from conformance.catalog import (
+    EPS as EPS32,
+)
+from conformance.catalog import (
+    FOCAL_SHAPES_AXES,
+    LABEL_SMOOTHING,
+    Case,
+    _logits,
+    _onehot,
+    _simplex,
+    _tag,
+    f32,
+    loss_class_sweep,
+)
+from conformance.registry import DocPage, Theme, loss_family
+
+FN, CLS = "categorical_crossentropy", "CategoricalCrossentropy"
+#: the docstring example of both profiles (function and class)
+DOC = {"y_true": f32([[0, 1, 0], [0, 0, 1]]), "y_pred": f32([[0.05, 0.95, 0], [0.1, 0.8, 0.1]])}
+
+
+def _soft(rng, shape, axis=-1) -> np.ndarray:
+    """Soft labels: a random point of the simplex along ``axis``."""
+    return _simplex(rng, shape, axis)
+
+
+def function_cases() -> Iterator[Case]:
+    rng = np.random.default_rng(20261201)
+    yield Case("doc-cce-function", FN, "core", {}, DOC, "docstring (keras3 and keras2): [0.0513, 2.303]")
+    for from_logits, ls, (shape, axes), soft in itertools.product(
+        (False, True), LABEL_SMOOTHING, FOCAL_SHAPES_AXES, (False, True)
+    ):
+        for axis in axes:
+            yt = _soft(rng, shape, axis) if soft else _onehot(rng, shape, axis)
+            yp = _logits(rng, shape, 3.0) if from_logits else _simplex(rng, shape, axis)
+            yield Case(
+                f"cce-sweep-{'logits' if from_logits else 'probs'}-ls{_tag(ls)}-shape{_tag(shape)}-axis{_tag(axis)}-{'soft' if soft else 'onehot'}",
+                FN,
+                "core",
+                {"from_logits": from_logits, "label_smoothing": ls, "axis": axis},
+                {"y_true": yt, "y_pred": yp},
+            )
+    for i in range(200):
+        from_logits = bool(i % 2)
+        shape = (int(rng.integers(1, 5)), int(rng.integers(2, 9)))
+        yp = f32(rng.uniform(-30, 30, size=shape)) if from_logits else f32(rng.uniform(0, 1, size=shape) ** 3 + 1e-6)
+        yt = _soft(rng, shape) if rng.random() < 0.3 else _onehot(rng, shape)
+        ls = float(rng.choice([0.0, 0.0, 0.1, 0.3]))
+        yield Case(
+            f"cce-random-{i:03d}",
+            FN,
+            "core",
+            {"from_logits": from_logits, "label_smoothing": ls},
+            {"y_true": yt, "y_pred": yp},
+        )
+    yield Case(
+        "cce-axis1-ls-classes-differ",
+        FN,
+        "core",
+        {"label_smoothing": 0.1, "axis": 1},
+        {"y_true": f32([[[1, 0], [0, 1], [0, 0]]]), "y_pred": f32([[[0.7, 0.1], [0.2, 0.6], [0.1, 0.3]]])},
+        "label smoothing with axis=1: keras3 <= 3.15.1 divides by the last axis (K=2), keras2 by axis (K=3)",
+    )
+    edge_rows = {
+        "onehot-right": ([0, 1, 0], [0, 1, 0]),
+        "onehot-wrong": ([0, 1, 0], [1, 0, 0]),
+        "zeros-in-row": ([0, 0, 1], [0.5, 0, 0.5]),
+        "tiny": ([1, 0, 0], [1e-9, 0.5, 0.5]),
+        "near-one": ([1, 0, 0], [1 - 1e-8, 1e-9, 1e-9]),
+        "unnormalised": ([0, 1, 0], [1, 2, 1]),
+        "unnormalised-large": ([0, 0, 1], [200, 300, 500]),
+        "negative-entry": ([0, 1, 0], [-0.5, 1, 0.5]),
+        "eps-exact": ([0, 1, 0], [float(EPS32), 1 - 2 * float(EPS32), float(EPS32)]),
+        "soft-equal": ([0.2, 0.3, 0.5], [0.2, 0.3, 0.5]),
+        "single-class": ([1], [0.3]),
+    }
+    for (name, (yt, yp)), ls in itertools.product(edge_rows.items(), (0.0, 0.1)):
+        yield Case(
+            f"cce-edge-{name}-ls{_tag(ls)}",
+            FN,
+            "edge",
+            {"label_smoothing": ls},
+            {"y_true": f32([yt]), "y_pred": f32([yp])},
+        )
+    for x, ls in itertools.product((16.0, 40.0, 88.0, 100.0, 1e4), (0.0, 0.1)):
+        for name, row in (("right", [0, x, 0]), ("wrong", [x, 0, -x])):
+            yield Case(
+                f"cce-edge-logits-{_tag(x)}-{name}-ls{_tag(ls)}",
+                FN,
+                "edge",
+                {"from_logits": True, "label_smoothing": ls},
+                {"y_true": f32([[0, 1, 0]]), "y_pred": f32([row])},
+            )
+    yield Case(
+        "cce-error-shape-2x3-vs-2x4",
+        FN,
+        "error",
+        {},
+        {"y_true": _onehot(rng, (2, 3)), "y_pred": _simplex(rng, (2, 4))},
+        "no broadcast exists: both reject",
+    )
+    yield Case(
+        "cce-error-labels-n-vs-n3",
+        FN,
+        "error",
+        {},
+        {"y_true": f32([1, 2]), "y_pred": _simplex(rng, (2, 3))},
+        "integer labels belong to sparse_categorical_crossentropy: both reject unequal shapes",
+    )
+
+
+def class_cases() -> Iterator[Case]:
+    rng = np.random.default_rng(20261202)
+    for cid, params, extra, note in (
+        ("doc-cce-class", {}, {}, "docstring: 1.177"),
+        ("doc-cce-class-weighted", {}, {"sample_weight": f32([0.3, 0.7])}, "docstring: 0.814"),
+        ("doc-cce-class-sum", {"reduction": "sum"}, {}, "docstring: 2.354"),
+        ("doc-cce-class-none", {"reduction": "none"}, {}, "docstring (keras2, Reduction.NONE): [0.0513, 2.303]"),
+        ("doc-cce-class-None", {"reduction": None}, {}, "docstring (keras3, reduction=None): [0.0513, 2.303]"),
+    ):
+        yield Case(cid, CLS, "core", params, {**DOC, **extra}, note)
+    yield from loss_class_sweep(rng, CLS, "cce", _onehot, _simplex)
+
+
+APIS = loss_family(
+    FN,
+    CLS,
+    reference="reference.cce:categorical_crossentropy",
+    cases=(function_cases,),
+    class_cases=(class_cases,),
+    docs=FN,
+    draw="conformance.strategies:categorical_calls",
+)
+
+DOCS = (
+    DocPage(
+        name=FN,
+        semantics=f"""## Semantics
+
+`categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1)`
+sums over `axis`; the labels may be soft (any non-negative row), not only one-hot:
+
+```
+z = y * (1 - ls) + ls / K          # K: keras3 <= 3.15.1 the LAST axis; keras2 (tf_keras) the size of `axis`
+if from_logits:
+    loss = -sum(z * log_softmax(y_pred, axis), axis)   # exact: no clip, no renormalisation
+else:
+    p = y_pred / sum(y_pred, axis)                     # always renormalised
+    p = clip(p, eps, 1 - eps)                          # clip only: no extra eps in the log, in keras2 too
+    loss = -sum(z * log(p), axis)
+```
+
+Constants: eps = {EPS}; the upper clip bound is {CLIP_HIGH}. Both profiles reject
+`y_true` and `y_pred` of different shapes (integer labels are for
+`sparse_categorical_crossentropy`). The loss class `CategoricalCrossentropy` reduces
+exactly like `BinaryCrossentropy`. See docs/semantics.md §11.
+""",
+        themes=(
+            Theme("Docstring examples", ("doc-cce-*",), "The examples of the Keras 3 and tf_keras docstrings."),
+            Theme("Saturation, unnormalised and soft rows", ("cce-edge-*-ls0",)),
+            Theme("Large logits", ("cce-edge-logits-*-ls0",)),
+            Theme("Label smoothing", ("cce-edge-*-ls0p1", "cce-axis1-ls-classes-differ")),
+            Theme("Each reduction", ("cce-loss-*-wper-sample-shape4x3-probs",)),
+        ),
+        doctests=("doc-cce-*", "cce-edge-unnormalised-ls0", "cce-edge-logits-40-wrong-ls0"),
+    ),
+)

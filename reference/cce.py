@@ -1,0 +1,121 @@
+"""``categorical_crossentropy``: the loss function, per profile (docs/semantics.md §11).
+
+With ``z`` the (smoothed) labels and ``axis`` the class axis, keras3 and keras2 alike:
+
+* label smoothing: ``z = y * (1 - ls) + ls / K``. K is the size of the **last** axis in
+  keras3 <= 3.15.1 and the size of ``axis`` in keras2 >= 2.14 (tf_keras
+  ``tf.shape(y_true)[axis]``; Keras master has the same since PR #23437):
+  ``Profile.cce_smoothing_classes``. The constants round as for the other losses
+  (``reference.smoothing``).
+* ``from_logits=True``: ``-sum(z * log_softmax(x, axis), axis)``, exact: no clip, no
+  renormalisation (``tf.nn.softmax_cross_entropy_with_logits``, ``jax.nn.log_softmax``,
+  ``F.log_softmax``; the numpy backend's own log-softmax too).
+* probabilities: ``p = y_pred / sum(y_pred, axis)``, then ``p = clip(p, eps, 1 - eps)``,
+  ``-sum(z * log(p), axis)``: clip only, no extra epsilon in the log, in keras2 too.
+
+Labels need not be one-hot (soft targets are a cross-entropy too). Both profiles reject
+``y_true`` and ``y_pred`` of different shapes. A row of ``y_pred`` that sums to 0 is 0/0 in
+Keras (NaN): the spec leaves it undefined.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mpmath
+import numpy as np
+
+from reference.errors import SpecError, UndefinedInput
+from reference.floats import CLIP_HIGH, CLIP_LOW, UNIT_ROUNDOFF, at_reference_precision, mpf_array, to_mpf
+from reference.profiles import Profile, get_profile
+from reference.smoothing import smooth_labels
+from reference.tracked import Tracked
+
+__all__ = ["categorical_crossentropy"]
+
+_LO, _HI = to_mpf(CLIP_LOW), to_mpf(CLIP_HIGH)
+
+
+def _sum_steps(k: int) -> int:
+    """Roundings a float32 sum of k terms may add, in units of u (pairwise: ceil(log2 k) + 1)."""
+    return math.ceil(math.log2(k)) + 1 if k > 1 else 0
+
+
+def _logits_row(z_row, dz_row, x_row):
+    """Loss, budget and magnitude of one row from logits: ``sum z_i (L - d_i)`` with
+    ``d_i = x_i - max(x)`` and ``L = log(sum exp(d_j))``.
+
+    A float32 log-softmax rounds each ``d_i`` (``u |d_i|``), and so each ``exp(d_i)``
+    relatively; the sum of the exponentials rounds again, so ``L`` is off by up to
+    ``u (sum_j w_j (|d_j| + 2) + sum_steps + 1)`` with ``w_j = exp(d_j) / s``."""
+    u = UNIT_ROUNDOFF
+    m = max(x_row)
+    d = [x - m for x in x_row]
+    e = [mpmath.exp(di) for di in d]
+    s = mpmath.fsum(e)
+    big_l = mpmath.log(s)
+    err_l = u * (mpmath.fsum(ei / s * (abs(di) + 2) for ei, di in zip(e, d)) + _sum_steps(len(d)) + 1)
+    loss = budget = magnitude = mpmath.mpf(0)
+    for z, dz, di in zip(z_row, dz_row, d):
+        nll = big_l - di  # -log_softmax, >= 0
+        term = z * nll
+        loss += term
+        magnitude += abs(term)
+        budget += abs(z) * (u * abs(di) + err_l) + dz * nll
+    return loss, budget, magnitude
+
+
+def _probability_row(z_row, dz_row, x_row):
+    """Loss, budget and magnitude of one row of probabilities, renormalised and clipped.
+
+    The renormalised ``p_i`` is rounded twice (the row sum, the division), a relative
+    ``r = (sum_steps + 1) u``; ``-z log p`` moves by ``|z| r`` for it."""
+    k = len(x_row)
+    s = mpmath.fsum(x_row)
+    if s == 0:
+        raise UndefinedInput("a row of y_pred sums to 0: Keras divides 0 by 0 (NaN)")
+    r = (_sum_steps(k) + 1) * UNIT_ROUNDOFF
+    loss = budget = magnitude = mpmath.mpf(0)
+    for z, dz, x in zip(z_row, dz_row, x_row):
+        p = min(max(x / s, _LO), _HI)
+        nll = -mpmath.log(p)
+        term = z * nll
+        loss += term
+        magnitude += abs(term)
+        budget += abs(z) * r + dz * nll
+    return loss, budget, magnitude
+
+
+@at_reference_precision
+def categorical_crossentropy(
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    *,
+    from_logits: bool = False,
+    label_smoothing: float = 0.0,
+    axis: int = -1,
+    profile: str | Profile = "keras3",
+) -> Tracked:
+    """``keras.losses.categorical_crossentropy``: per-row loss, the class axis summed."""
+    prof = get_profile(profile)
+    yt, yp = mpf_array(y_true), mpf_array(y_pred)
+    if yt.shape != yp.shape:
+        raise SpecError("shape_mismatch", f"y_true shape {yt.shape} != y_pred shape {yp.shape}")
+    ndim = yp.ndim
+    if ndim == 0:
+        raise SpecError("rank", "categorical_crossentropy needs inputs of rank >= 1")
+    if not -ndim <= axis < ndim:
+        raise SpecError("axis", f"axis {axis} is out of range for rank {ndim}")
+    ax = axis % ndim
+    if label_smoothing:
+        classes = yt.shape[-1] if prof.cce_smoothing_classes == "last" else yt.shape[ax]
+        z, dz = smooth_labels(yt, label_smoothing, mpmath.mpf(1) / classes, prof)
+    else:
+        z, dz = yt, np.full(yt.shape, mpmath.mpf(0), dtype=object)
+    zm, dzm, xm = (np.moveaxis(a, ax, -1) for a in (z, dz, yp))
+    out_shape = xm.shape[:-1]
+    loss, budget, magnitude = (np.empty(out_shape, dtype=object) for _ in range(3))
+    row = _logits_row if from_logits else _probability_row
+    for idx in np.ndindex(*out_shape):
+        loss[idx], budget[idx], magnitude[idx] = row(list(zm[idx]), list(dzm[idx]), list(xm[idx]))
+    return Tracked(loss, budget, magnitude, np.full(out_shape, yp.shape[ax], dtype=int))
