@@ -29,7 +29,7 @@ from reference.errors import SpecError, UndefinedInput
 from reference.floats import CLIP_HIGH, CLIP_LOW, UNIT_ROUNDOFF, at_reference_precision, mpf_array, to_mpf
 from reference.profiles import Profile, get_profile
 from reference.smoothing import smooth_labels
-from reference.tracked import Tracked
+from reference.tracked import Tracked, ftz
 
 __all__ = ["categorical_crossentropy"]
 
@@ -61,7 +61,7 @@ def _logits_row(z_row, dz_row, x_row):
         term = z * nll
         loss += term
         magnitude += abs(term)
-        budget += abs(z) * (u * abs(di) + err_l) + dz * nll
+        budget += abs(z) * (u * abs(di) + err_l) + dz * nll + ftz(term)
     return loss, budget, magnitude
 
 
@@ -82,7 +82,7 @@ def _probability_row(z_row, dz_row, x_row):
         term = z * nll
         loss += term
         magnitude += abs(term)
-        budget += abs(z) * r + dz * nll
+        budget += abs(z) * r + dz * nll + ftz(term)
     return loss, budget, magnitude
 
 

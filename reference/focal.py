@@ -26,7 +26,7 @@ from reference.errors import SpecError, UndefinedInput
 from reference.floats import CLIP_HIGH, CLIP_LOW, UNIT_ROUNDOFF, at_reference_precision, is_f32, mpf_array, to_mpf
 from reference.profiles import Profile, get_profile
 from reference.smoothing import smooth_labels
-from reference.tracked import Tracked
+from reference.tracked import Tracked, ftz
 
 __all__ = ["categorical_focal_crossentropy"]
 
@@ -65,7 +65,7 @@ def _row(y_row, dz_row, x_row, alpha_row, gamma, from_logits):
         term = a * mod * (-z * log_p)
         loss += term
         magnitude += abs(term)
-        budget += abs(a * mod * log_p) * dz  # via the smoothed label
+        budget += abs(a * mod * log_p) * dz + ftz(term)  # via the smoothed label; a flushed term
         if not clipped:  # via the rounded renormalised p: d term / d p
             dq = gamma * q ** (gamma - 1) if gamma != 0 else 0
             dterm = a * z * (dq * log_p - mod / p)

@@ -24,7 +24,11 @@ The rule (first-order error analysis, u = 2^-24):
   terms inside them, an implementation that loses digits to cancellation the algorithm
   does not have (sigmoid then log for a logit) is caught.
 * **Floors**: a float32 result cannot be closer than its own ulp, and results below the
-  smallest normal (2^-126) may be flushed to zero by accelerators.
+  smallest normal (2^-126) may be flushed to zero (XLA on CPU and accelerators do). The
+  same holds for every intermediate the algorithm keeps: a per-element loss or a per-class
+  term below 2^-126 may become 0, so its own size joins the budget B (``ftz``) and is
+  weighted, summed and divided with it. A weight of 2 on a flushed loss of 6.05e-39 gives
+  a result of 1.21e-38 that a flushing backend returns as 0.
 
 The rule is general: nothing in it depends on a case's id or on a candidate.
 """
@@ -39,12 +43,18 @@ import numpy as np
 
 from reference.floats import UNIT_ROUNDOFF, at_reference_precision, ulp32
 
-__all__ = ["K_EVAL", "Tracked", "tolerance_of"]
+__all__ = ["K_EVAL", "Tracked", "tolerance_of", "ftz"]
 
 #: ulps of each per-element loss allowed for its own elementary functions and products.
 K_EVAL = 8
 #: float32's smallest normal number; below it accelerators may flush to zero.
 FTZ_FLOOR = mpmath.mpf(2) ** -126
+
+
+def ftz(x) -> mpmath.mpf:
+    """What flushing ``x`` to zero may cost: ``|x|`` when it is below the smallest normal."""
+    ax = abs(x)
+    return ax if 0 < ax < FTZ_FLOOR else mpmath.mpf(0)
 
 
 def _zeros_like(a: np.ndarray) -> np.ndarray:
@@ -68,12 +78,15 @@ class Tracked:
 
     @staticmethod
     def elementwise(value: np.ndarray, budget: np.ndarray) -> Tracked:
-        """Per-element losses: each is its own magnitude, one term each."""
+        """Per-element losses: each is its own magnitude, one term each; one below the
+        smallest normal may be flushed to zero (its size joins its budget)."""
         value = np.asarray(value, dtype=object)
+        budget = np.array(budget, dtype=object)
         mag = np.empty(value.shape, dtype=object)
         for idx, v in np.ndenumerate(value):
             mag[idx] = abs(v)
-        return Tracked(value, np.asarray(budget, dtype=object), mag, np.ones(value.shape, int))
+            budget[idx] = budget[idx] + ftz(v)
+        return Tracked(value, budget, mag, np.ones(value.shape, int))
 
     @property
     def shape(self) -> tuple[int, ...]:

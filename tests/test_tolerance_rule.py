@@ -60,3 +60,16 @@ def test_relative_error_of_1e_5_is_outside_every_unsaturated_probability_case():
         yt = rng.integers(0, 2, size=6)
         _, tol, v = tol_ulps(yt, yp)
         assert tol < 1e-5 * v
+
+
+def test_a_per_element_loss_that_a_backend_flushes_to_zero_is_allowed_for_after_weighting():
+    """Logit 88 with label 1: the loss 6.05e-39 is subnormal, and XLA on CPU flushes it to 0.
+    Weighted by 2 the result, 1.21e-38, is a normal float32; a flushing backend returns 0
+    (found by the hypothesis mode on Keras 3 with jax)."""
+    from reference import loss_class
+
+    r = loss_class(binary_crossentropy, F([[1.0]]), F([[88.0]]), F(2.0), from_logits=True, profile="keras3")
+    v, tol = float(r.value[()]), float(tolerance_of(r)[()])
+    assert 1.2e-38 < v < 1.22e-38
+    assert abs(0.0 - v) <= tol
+    assert tol < 1.3 * v  # and no more than that flush

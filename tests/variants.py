@@ -106,6 +106,40 @@ class MeanWithSampleWeightCountsElements(NumpyKeras3):
         )
 
 
+class CceSmoothingKFromAxis(NumpyKeras3):
+    """tf_keras' K = shape[axis] for categorical crossentropy, claimed as Keras 3.15."""
+
+    def _cce_classes(self, shape, axis):
+        return shape[axis]
+
+
+class CceLogitsThroughClippedSoftmax(NumpyKeras3):
+    """from_logits as softmax, then the clipped probability path (the numpy backend's BCE mistake)."""
+
+    def categorical_crossentropy(self, y_true, y_pred, from_logits=False, axis=-1, **k):
+        if from_logits:
+            yp = np.asarray(y_pred, F)
+            e = np.exp(yp - np.max(yp, axis=axis, keepdims=True))
+            y_pred, from_logits = e / np.sum(e, axis=axis, keepdims=True), False
+        return super().categorical_crossentropy(y_true, y_pred, from_logits=from_logits, axis=axis, **k)
+
+
+class CceNoRenormalisation(NumpyKeras3):
+    """Skips ``y_pred / sum(y_pred)``."""
+
+    def categorical_crossentropy(self, y_true, y_pred, from_logits=False, axis=-1, **k):
+        if not from_logits:
+            p = np.clip(np.asarray(y_pred, F), self.eps, F(1) - self.eps)
+            return super().categorical_crossentropy(y_true, np.log(p), from_logits=True, axis=axis, **k)
+        return super().categorical_crossentropy(y_true, y_pred, from_logits=from_logits, axis=axis, **k)
+
+
+class CceMeanOverClasses(NumpyKeras3):
+    def categorical_crossentropy(self, y_true, y_pred, axis=-1, **k):
+        out = super().categorical_crossentropy(y_true, y_pred, axis=axis, **k)
+        return out / F(np.asarray(y_pred).shape[axis])
+
+
 BROKEN = {
     "wrong-epsilon": (WrongEpsilon, "bce-edge-prob-0-y1-ls0"),
     "smoothing-toward-one": (SmoothingTowardOne, "bce-edge-logit-16-y1-ls0p1"),
@@ -124,6 +158,10 @@ BROKEN = {
         MeanWithSampleWeightCountsElements,
         "bce-loss-mean_with_sample_weight-wper-sample-shape4x3-probs",
     ),
+    "cce-smoothing-k-from-axis": (CceSmoothingKFromAxis, "cce-axis1-ls-classes-differ"),
+    "cce-logits-through-clipped-softmax": (CceLogitsThroughClippedSoftmax, "cce-edge-logits-40-wrong-ls0"),
+    "cce-no-renormalisation": (CceNoRenormalisation, "cce-edge-unnormalised-ls0"),
+    "cce-mean-over-classes": (CceMeanOverClasses, "doc-cce-function"),
     "smoothing-k-from-axis": (SmoothingKFromAxis, "focal-sweep-logits-ls0p1-g0-shape2x3x4-axis1-alphascalar"),
 }
 
@@ -145,6 +183,25 @@ class Float64Inside(NumpyKeras3):
             p = np.clip(yp, float(self.eps), float(F(1) - self.eps))
             elem = -(yt * np.log(p) + (1 - yt) * np.log1p(-p))
         return np.mean(elem, axis=axis).astype(F)
+
+
+class Float64InsideCce(NumpyKeras3):
+    """Categorical crossentropy in float64 (scipy-style logsumexp), rounded once."""
+
+    def categorical_crossentropy(self, y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+        yt = np.asarray(y_true, np.float64)
+        yp = np.asarray(y_pred, np.float64)
+        if yt.shape != yp.shape:
+            raise ValueError("shapes differ")
+        if label_smoothing:
+            yt = yt * (1.0 - label_smoothing) + label_smoothing / yt.shape[-1]
+        if from_logits:
+            m = np.max(yp, axis=axis, keepdims=True)
+            log_p = yp - m - np.log(np.sum(np.exp(yp - m), axis=axis, keepdims=True))
+        else:
+            p = np.clip(yp / np.sum(yp, axis=axis, keepdims=True), float(self.eps), float(F(1) - self.eps))
+            log_p = np.log(p)
+        return (-np.sum(yt * log_p, axis=axis)).astype(F)
 
 
 class Log1pVariant(NumpyKeras3):
@@ -170,4 +227,4 @@ class SequentialSums(NumpyKeras3):
         return F(0) if d == 0 else F(total / d)
 
 
-ROUNDS_DIFFERENTLY = (Float64Inside, Log1pVariant, SequentialSums)
+ROUNDS_DIFFERENTLY = (Float64Inside, Float64InsideCce, Log1pVariant, SequentialSums)

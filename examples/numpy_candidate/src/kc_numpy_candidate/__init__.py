@@ -1,4 +1,5 @@
-"""Keras' BCE, categorical focal CE, their loss classes and the BCE metric, in float32 numpy.
+"""Keras' BCE, categorical CE, categorical focal CE, their loss classes and the BCE metric,
+in float32 numpy.
 
 An example third-party candidate for keras-conformance: it implements the candidate
 protocol (``conformance.candidates.base``) with nothing but numpy, for both profiles.
@@ -83,6 +84,25 @@ class NumpyKeras:
         fl = np.power(F(1) - p, F(gamma)) * np.asarray(alpha, F) * ce
         return np.sum(fl, axis=axis, dtype=F)
 
+    def _cce_classes(self, shape, axis):
+        """K of categorical crossentropy's label smoothing: Keras 3 counts the last axis."""
+        return shape[-1]
+
+    def categorical_crossentropy(self, y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+        yp = np.asarray(y_pred, F)
+        yt = np.asarray(y_true, F)
+        if yt.shape != yp.shape:
+            raise ValueError(f"shapes differ: {yt.shape} vs {yp.shape}")
+        if label_smoothing:
+            yt = yt * F(1.0 - label_smoothing) + F(label_smoothing) / F(self._cce_classes(yt.shape, axis))
+        if from_logits:
+            d = yp - np.max(yp, axis=axis, keepdims=True)
+            log_p = d - np.log(np.sum(np.exp(d), axis=axis, keepdims=True))
+        else:
+            p = yp / np.sum(yp, axis=axis, keepdims=True)
+            log_p = np.log(np.clip(p, self.eps, F(1.0) - self.eps))
+        return -np.sum(yt * log_p, axis=axis, dtype=F)
+
     # ------------------------------------------------------------------ loss classes
     reductions = ("sum_over_batch_size", "sum", "none", None, "mean", "mean_with_sample_weight")
 
@@ -125,6 +145,9 @@ class NumpyKeras:
 
     def CategoricalFocalCrossentropy(self, reduction="sum_over_batch_size", **kw):  # noqa: N802
         return self._loss_class(self.categorical_focal_crossentropy, reduction, kw)
+
+    def CategoricalCrossentropy(self, reduction="sum_over_batch_size", **kw):  # noqa: N802
+        return self._loss_class(self.categorical_crossentropy, reduction, kw)
 
     # ------------------------------------------------------------------ metric
     def metrics_BinaryCrossentropy(self, from_logits=False, label_smoothing=0.0):  # noqa: N802
@@ -222,6 +245,20 @@ class NumpyKeras2(NumpyKeras):
 
     def CategoricalFocalCrossentropy(self, reduction="auto", **kw):  # noqa: N802
         return self._loss_class(self.categorical_focal_crossentropy, reduction, kw)
+
+    def CategoricalCrossentropy(self, reduction="auto", **kw):  # noqa: N802
+        return self._loss_class(self.categorical_crossentropy, reduction, kw)
+
+    def _cce_classes(self, shape, axis):
+        """tf_keras counts the classes along ``axis`` (``tf.shape(y_true)[axis]``)."""
+        return shape[axis]
+
+    def categorical_crossentropy(self, y_true, y_pred, label_smoothing=0.0, axis=-1, **kw):
+        if label_smoothing:  # the smoothing constants are float32 tensors in Keras 2
+            ls = F(label_smoothing)
+            y_true = np.asarray(y_true, F)
+            y_true = y_true * (F(1) - ls) + ls / F(self._cce_classes(y_true.shape, axis))
+        return super().categorical_crossentropy(y_true, y_pred, axis=axis, **kw)
 
     def _metric_inputs(self, yt, yp):
         if yp.ndim == yt.ndim + 1 and yp.shape[-1] == 1:
