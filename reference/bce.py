@@ -12,7 +12,7 @@ Per element, with ``z`` the (smoothed) label, keras3 and keras2 alike:
       keras/backend.py@v2.15.0: y=1, p=0 gives 15.424949, not keras3's 16.118095).
 
 The result is the mean of ``l`` over ``axis``; a 1-D input gives a scalar. keras3's
-bare function rejects unequal shapes; keras2's broadcasts them (SPEC-NOTES §2-3).
+bare function rejects unequal shapes; keras2's broadcasts them (docs/semantics.md §2-3).
 The Keras 3 numpy backend computes ``from_logits`` as sigmoid-then-clip: that is a
 deviation of that backend, not of the spec.
 """

@@ -53,7 +53,7 @@ UNIT_ROUNDOFF = mpmath.mpf(2) ** -24
 #: 1.00000001168609742e-07 (bits 0x33D6BF95).
 EPSILON = float(np.float32(1e-7))
 #: The clip bounds ``clip(p, eps, 1 - eps)``: ``1 - 1e-7`` is not a float32; the nearest
-#: float32 is ``1 - 2^-23`` (SPEC-NOTES §1), whether the subtraction happens in float64
+#: float32 is ``1 - 2^-23`` (docs/semantics.md §1), whether the subtraction happens in float64
 #: (Keras 3) or in float32 (Keras 2).
 CLIP_LOW = EPSILON
 CLIP_HIGH = float(np.float32(1.0 - 1e-7))

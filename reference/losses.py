@@ -17,7 +17,7 @@ Where the profiles differ (``Profile.loss_weight_alignment``): keras2 expands a 
 rank one less than the values with a trailing 1 (so a (B,) weight weights rows of (B,T)
 values); keras3 only squeezes or adds a trailing *1* dim and otherwise broadcasts numpy
 style, aligning a (B,) weight with the **last** axis of (B,T) values (a shape error when
-B != T, column weights when B == T; SPEC-NOTES §3). keras2 rejects ``None`` and keras3
+B != T, column weights when B == T; docs/semantics.md §3). keras2 rejects ``None`` and keras3
 rejects ``auto``.
 """
 

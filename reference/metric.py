@@ -15,7 +15,7 @@ per-sample values ``v = binary_crossentropy(y_true, y_pred)`` (axis -1; the metr
   multiplied in, and both are mean-reduced to one per sample; ``total += sum``,
   ``count += sum(per-sample w)`` (or the batch size; 1 for a scalar value). A scalar
   weight counts each *batch* once: batches of 2 and 1 samples with w=1 give keras2
-  0.9608008 and keras3 1.2962472 (SPEC-NOTES §5).
+  0.9608008 and keras3 1.2962472 (docs/semantics.md §5).
 
 keras2 also fixes y_true's rank against y_pred's ((n,) vs (n,1) works); keras3 does not
 (the function then rejects unequal shapes).

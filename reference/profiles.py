@@ -1,6 +1,6 @@
 """The spec's profiles: where Keras 2 and Keras 3 compute differently, as data.
 
-Each difference is a named, versioned detail (see ``../shared/SPEC-NOTES.md`` and the
+Each difference is a named, versioned detail (see ``docs/semantics.md`` and the
 Keras sources cited there); the reference's functions read these fields instead of
 branching on a profile's name.
 """

@@ -19,7 +19,7 @@ The rule (first-order error analysis, u = 2^-24):
 * **M, the magnitude**: the result recomputed with ``|w * l|`` for every per-element loss
   ``l`` and weight ``w`` that it sums. ``K_EVAL * u * M`` allows each per-element loss a few
   ulps for its own log/exp/pow and products (measured spread of real backends: 0-6 ulp,
-  SPEC-NOTES §10); ``(ceil(log2 n) + 2) * u * M`` allows a pairwise-order sum of ``n`` terms and
+  docs/semantics.md §10); ``(ceil(log2 n) + 2) * u * M`` allows a pairwise-order sum of ``n`` terms and
   the final division. Because ``M`` is built from the per-element *losses*, not from the
   terms inside them, an implementation that loses digits to cancellation the algorithm
   does not have (sigmoid then log for a logit) is caught.

@@ -1,5 +1,5 @@
 """Every worked example of the seed documents, in its own profile, against constants that
-were printed by Keras itself (SPEC-NOTES and the issue), not by the reference."""
+were printed by Keras itself (docs/semantics.md, from the Keras sources and runs), not by the reference."""
 
 from __future__ import annotations
 
@@ -130,7 +130,7 @@ def test_seed_001_document_printed_decimal_inputs():
     assert abs(f32_first - 2.63401289e-04) > 1e-11
 
 
-# --------------------------------------------------------------------------- SPEC-NOTES constants
+# --------------------------------------------------------------------------- docs/semantics.md constants
 @pytest.mark.parametrize(
     "profile, y, p, printed",
     [

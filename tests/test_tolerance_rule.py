@@ -22,14 +22,14 @@ def test_a_well_conditioned_case_gets_a_few_ulps():
 
 
 def test_numpy_backend_sigmoid_then_log_at_logit_10_is_caught():
-    """SPEC-NOTES §10: exact 4.5398899e-05, numpy backend 4.5419773e-05 (rel 4.6e-4)."""
+    """docs/semantics.md §10: exact 4.5398899e-05, numpy backend 4.5419773e-05 (rel 4.6e-4)."""
     _, tol, v = tol_ulps([1], [10], from_logits=True)
     assert abs(v - 4.5398899e-05) < 1e-12
     assert abs(4.5419773e-05 - v) > tol
 
 
 def test_numpy_backend_with_label_smoothing_is_caught():
-    """SPEC-NOTES quotes 0.50004540 (exact constants); Keras' float32 constants
+    """docs/semantics.md quotes 0.50004540 (exact constants); Keras' float32 constants
     f32(0.9) + f32(0.05) give 0.5000456: both are inside the rule's room for the
     smoothed label, and the numpy backend's 0.5000226 is far outside it."""
     _, tol, v = tol_ulps([1], [10], from_logits=True, label_smoothing=0.1)
