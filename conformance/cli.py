@@ -88,8 +88,12 @@ def _generate(args) -> int:
     from conformance.generate import GenerationError, check_fixtures, render_all, write_fixtures
 
     t0 = time.perf_counter()
+
+    def progress(name, n, secs):
+        print(f"  {name}: {n} cases ({secs:.1f}s)", file=sys.stderr, flush=True)
+
     try:
-        texts = render_all()
+        texts = render_all(progress=progress)
     except GenerationError as exc:
         print(f"keras-conformance generate: {exc}", file=sys.stderr)
         return 2

@@ -136,13 +136,20 @@ def render_document(cases_of_one_api: list[Case]) -> str:
     return _render_document_text(cases_of_one_api[0].api, _provenance(), [case_text(c) for c in cases_of_one_api])
 
 
-def render_all(catalog: Iterable[Case] | None = None) -> dict[str, str]:
-    """Relative path -> full text, for every fixture file, its compiled twin and the manifest."""
+def render_all(catalog: Iterable[Case] | None = None, progress=None) -> dict[str, str]:
+    """Relative path -> full text, for every fixture file, its compiled twin and the manifest.
+    ``progress(file, n_cases, seconds)``, when given, is called as each file is done."""
+    import time
+
     all_cases = list(cases() if catalog is None else catalog)
     prov = _provenance()
     docs = {}
     for api in registry.apis():
-        docs[api.fixture_file] = (api.name, prov, [case_text(c) for c in all_cases if c.api == api.name])
+        t0 = time.perf_counter()
+        mine = [case_text(c) for c in all_cases if c.api == api.name]
+        docs[api.fixture_file] = (api.name, prov, mine)
+        if progress is not None:
+            progress(api.fixture_file, len(mine), time.perf_counter() - t0)
     return render_tree(docs, source_sha256())
 
 

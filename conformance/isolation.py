@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import pickle
 import select
@@ -97,9 +98,7 @@ def _portable(verdict: Verdict) -> Verdict:
             got.append(np.asarray(g))
         except Exception:  # noqa: BLE001
             got.append(repr(g))
-    return Verdict(
-        verdict.status, verdict.message, verdict.comparisons, tuple(got), verdict.traceback, verdict.output_index
-    )
+    return dataclasses.replace(verdict, got=tuple(got))
 
 
 # --------------------------------------------------------------------------- the worker

@@ -39,16 +39,21 @@ def fixture_case_ids(directory: Path) -> set[str]:
 
 class _State:
     def __init__(self, config):
-        from conformance.candidates import load_candidate
+        from conformance.candidates import explain_load_error, load_candidate
         from conformance.deviations import load_deviations, packaged_deviations
         from conformance.isolation import IsolatedRunner
 
         opt = config.option
         self.spec = opt.conformance_candidate
+        import warnings
+
         try:
-            self.candidate = load_candidate(self.spec)
+            with warnings.catch_warnings(record=True) as caught:  # the library's own import-time warnings
+                warnings.simplefilter("always")
+                self.candidate = load_candidate(self.spec)
+            self.load_warnings = [f"{w.category.__name__}: {w.message}" for w in caught]
         except Exception as exc:  # noqa: BLE001 - any import failure is a usage error
-            raise pytest.UsageError(f"--candidate {self.spec}: cannot load it: {type(exc).__name__}: {exc}") from exc
+            raise pytest.UsageError(explain_load_error(self.spec, exc)) from exc
         self.profile = opt.conformance_profile or self.candidate.profile
         tiers = tuple(t.strip() for t in (opt.conformance_tier or ",".join(DEFAULT_TIERS)).split(",") if t.strip())
         bad = [t for t in tiers if t not in TIERS]
@@ -177,8 +182,9 @@ def pytest_report_header(config):
         for k, v in sorted(os.environ.items())
         if k in ("KERAS_BACKEND", "TF_USE_LEGACY_KERAS", "CUDA_VISIBLE_DEVICES")
     )
+    loaded = f" ({len(state.load_warnings)} warnings while importing it, not shown)" if state.load_warnings else ""
     return [
-        f"conformance: candidate {state.spec}: {state.candidate.describe()}",
+        f"conformance: candidate {state.spec}: {state.candidate.describe()}{loaded}",
         f"conformance: profile {state.profile}, tiers {','.join(state.tiers)}",
         f"conformance: fixtures {state.fixtures}; {len(state.deviations)} known-deviation entries"
         + (f"; {env}" if env else ""),
@@ -365,6 +371,12 @@ class _Reporter:
             tr.write_line("no fixture case was selected; the hypothesis mode ran:")
         else:
             tr.write_line("no fixture case ran")
+        warned = [r for r in self.records if r.get("warnings")]
+        if warned:
+            tr.write_line(
+                f"the candidate raised {sum(r['warnings'] for r in warned)} warnings in {len(warned)} cases "
+                "(captured per case: a failing case's report shows them; --conformance-json counts them)"
+            )
         for h in sorted(self.hypothesis_stats, key=lambda h: h["api"]):
             n, secs = h.get("examples", 0), h.get("seconds", 0.0)
             rate = f"{n / secs:.1f}/s" if secs else "n/a"

@@ -8,9 +8,11 @@ a user fixes things from, ending in a snippet that reproduces it.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import traceback
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +37,7 @@ class Verdict:
     got: tuple[Any, ...] = ()
     traceback: str = ""
     output_index: int | None = None  # the failing output (metric: which result step)
+    warnings: tuple[str, ...] = ()  # what the candidate warned while running the case
 
     @property
     def max_ulp(self) -> float:
@@ -49,7 +52,20 @@ def _call(candidate, case: LoadedCase) -> list[Any]:
 
 
 def run_case(candidate, case: LoadedCase, profile: str) -> Verdict:
-    """Run ``case`` on ``candidate`` and judge it against ``profile``'s expectation."""
+    """Run ``case`` on ``candidate`` and judge it against ``profile``'s expectation.
+
+    Warnings raised while the candidate runs are part of its behaviour on this case: they
+    are captured into the verdict (shown with a failure, counted in the summary) and kept
+    out of the run's own warning summary."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        verdict = _judge(candidate, case, profile)
+    if caught:
+        verdict = dataclasses.replace(verdict, warnings=tuple(f"{w.category.__name__}: {w.message}" for w in caught))
+    return verdict
+
+
+def _judge(candidate, case: LoadedCase, profile: str) -> Verdict:
     expected = case.expected.get(profile)
     if expected is None:
         return Verdict("skip", f"the fixture has no expectation for profile {profile!r}")
@@ -86,7 +102,9 @@ def run_case(candidate, case: LoadedCase, profile: str) -> Verdict:
 def snippet(case: LoadedCase, candidate_spec: str) -> str:
     """Python that reproduces the case with the candidate, standalone."""
     api = registry.get(case.api)
-    lines = [
+    backend = os.environ.get("KERAS_BACKEND")
+    lines = [f"import os; os.environ['KERAS_BACKEND'] = {backend!r}  # before Keras is imported"] if backend else []
+    lines += [
         "import numpy as np",
         "from conformance.candidates import load_candidate, resolve",
         f"impl = resolve(load_candidate({candidate_spec!r}), {case.api!r})",
@@ -151,6 +169,12 @@ def format_failure(case: LoadedCase, verdict: Verdict, profile: str, candidate_s
             out.append(
                 f"  expected {e.values.tolist()}  got {np.asarray(got).tolist() if c.problem is None or 'shape' in (c.problem or '') else got!r}"
             )
+    if verdict.warnings:
+        distinct = list(dict.fromkeys(verdict.warnings))
+        out.append(f"  candidate warnings ({len(verdict.warnings)}):")
+        out.extend(f"    {w[:300]}" for w in distinct[:3])
+        if len(distinct) > 3:
+            out.append(f"    ... and {len(distinct) - 3} more kinds")
     if verdict.traceback:
         out.append("  candidate traceback:")
         out.extend("    " + line for line in verdict.traceback.rstrip().splitlines())

@@ -2,7 +2,8 @@
 
 Records are plain dicts, so they travel through pytest-xdist and into
 ``--conformance-json``:
-``{id, api, tier, file, profile, candidate, verdict, message, expected, got, max_ulp, sq_ulp, n}``.
+``{id, api, tier, file, profile, candidate, verdict, message, expected, got, max_ulp, sq_ulp, n,
+tol_frac, warnings}`` (``warnings``: how many the candidate raised on the case).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ def record(case, verdict, profile: str, candidate: str) -> dict:
         "sq_ulp": sum(c.sq_ulp_sum for c in verdict.comparisons),
         "n": sum(c.n for c in verdict.comparisons),
         "tol_frac": max((c.tol_frac for c in verdict.comparisons if math.isfinite(c.tol_frac)), default=0.0),
+        "warnings": len(verdict.warnings),
     }
 
 

@@ -88,3 +88,13 @@ class Crashes(NumpyKeras3):
         import signal
 
         os.kill(os.getpid(), signal.SIGSEGV)
+
+
+class WarnsAndIsOff(NumpyKeras3):
+    """Warns on every call (as torch's __array__ or Keras' size-1 softmax do) and is off by 1e-3."""
+
+    def binary_crossentropy(self, *a, **k):
+        import warnings
+
+        warnings.warn("this kernel is experimental", UserWarning, stacklevel=2)
+        return super().binary_crossentropy(*a, **k) * np.float32(1.001)

@@ -364,3 +364,65 @@ def test_the_plugin_knows_no_api_by_name():
     for api in registry.apis():
         for name, text in sources.items():
             assert f'"{api.name}"' not in text and f"'{api.name}'" not in text, (api.name, name)
+
+
+def test_a_candidates_warnings_are_captured_per_case_and_kept_out_of_the_warning_summary(run):
+    result = run("--candidate", "fault_candidates:WarnsAndIsOff", "-k", "seed-004-function or seed-002-ex1", "-q")
+    out = result.stdout.str()
+    result.stdout.fnmatch_lines(
+        [
+            "*candidate warnings (1):*",
+            "*UserWarning: this kernel is experimental*",
+            "*the candidate raised 2 warnings in 2 cases*",
+        ]
+    )
+    assert "warnings summary" not in out
+
+
+def test_the_reproduce_snippet_sets_the_keras_backend_it_ran_with(run, monkeypatch):
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    out = run("--candidate", "variants:RelativeError1e5", "-k", "seed-004-function", "-q").stdout.str()
+    assert "os.environ['KERAS_BACKEND'] = 'jax'  # before Keras is imported" in out
+
+
+def test_conformance_json_says_where_it_wrote(run, pytester):
+    out = run("--candidate", "numpy-example", "--tier", "edge", "-m", "metrics_BinaryCrossentropy", "-q",
+              "--conformance-json", "out.json").stdout.str()  # fmt: skip
+    assert f"conformance: wrote 3 case results to {pytester.path / 'out.json'}" in out
+
+
+def test_the_header_names_the_profile_once_and_no_testpaths(run, pytester):
+    pytester.makeini("[pytest]\ntestpaths = tests\n")
+    pytester.mkdir("tests")
+    out = run("--candidate", "numpy-example", "--collect-only", "-q", "-m", "metrics_BinaryCrossentropy").stdout.str()
+    assert "testpaths" not in out
+    header = [
+        line
+        for line in run("--candidate", "numpy-example", "--co", "-m", "nothing").stdout.lines
+        if line.startswith("conformance:")
+    ]
+    assert sum(line.count("profile keras3") for line in header) == 1, header
+
+
+def test_a_builtin_candidate_whose_library_is_missing_names_the_extra(run):
+    from importlib.util import find_spec
+
+    if find_spec("tf_keras") is not None:
+        pytest.skip("tf_keras is installed here")
+    result = run("--candidate", "tf_keras")
+    assert 'pip install "keras-conformance[tf-keras]"' in result.stderr.str()
+
+
+def test_keras_without_a_usable_backend_says_what_to_do(run, monkeypatch):
+    from importlib.util import find_spec
+
+    if find_spec("tensorflow") is not None:
+        pytest.skip("tensorflow (Keras' default backend) is installed here")
+    monkeypatch.delenv("KERAS_BACKEND", raising=False)
+    monkeypatch.setenv("KERAS_HOME", str(Path(os.devnull).parent / "nonexistent-keras-home"))
+    err = run("--candidate", "keras").stderr.str()
+    if find_spec("keras") is not None:
+        assert "KERAS_BACKEND is not set, so Keras picked its default backend (tensorflow)" in err
+    assert 'pip install "keras-conformance[keras-jax]"' in err
+    if find_spec("keras") is not None and find_spec("jax") is not None:
+        assert "KERAS_BACKEND=jax pytest --candidate keras" in err

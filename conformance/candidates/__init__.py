@@ -13,7 +13,16 @@ from importlib.metadata import entry_points
 
 from conformance.candidates.base import Candidate, Unsupported
 
-__all__ = ["BUILTIN", "ENTRY_POINT_GROUP", "load_candidate", "resolve", "to_numpy", "Candidate", "Unsupported"]
+__all__ = [
+    "BUILTIN",
+    "ENTRY_POINT_GROUP",
+    "load_candidate",
+    "explain_load_error",
+    "resolve",
+    "to_numpy",
+    "Candidate",
+    "Unsupported",
+]
 
 ENTRY_POINT_GROUP = "keras_conformance.candidates"
 BUILTIN = {
@@ -22,6 +31,64 @@ BUILTIN = {
     "torch": "conformance.candidates.torch:TorchCandidate",
     "optax": "conformance.candidates.optax:OptaxCandidate",
 }
+
+
+#: the package extra that installs each built-in candidate's library
+EXTRA = {"tf_keras": "tf-keras", "torch": "torch", "optax": "optax"}
+#: Keras 3 backends: the modules each needs, and the extra that installs it
+KERAS_BACKENDS = {
+    "jax": (("jax",), "keras-jax"),
+    "tensorflow": (("tensorflow",), "keras-tensorflow"),
+    "torch": (("torch",), "keras-torch"),
+    "numpy": (("scipy", "jax"), "keras-numpy"),
+    "openvino": (("openvino",), None),
+}
+
+
+def _installed(module: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _keras_default_backend() -> str:
+    """The backend Keras picks without KERAS_BACKEND: ~/.keras/keras.json's, else tensorflow."""
+    import json
+    import os
+
+    path = os.path.join(os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras"), "keras.json")
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return str(json.load(fh).get("backend") or "tensorflow")
+    except (OSError, ValueError, AttributeError):
+        return "tensorflow"
+
+
+def explain_load_error(spec: str, exc: BaseException) -> str:
+    """What to tell a user whose ``--candidate`` failed to load: the error, and for a
+    built-in candidate whose library is missing, what to install or set."""
+    import os
+
+    msg = f"--candidate {spec}: cannot load it: {type(exc).__name__}: {exc}"
+    if spec not in BUILTIN or not isinstance(exc, ImportError):
+        return msg
+    if spec == "keras":
+        chosen = os.environ.get("KERAS_BACKEND")
+        installed = [b for b, (mods, _) in KERAS_BACKENDS.items() if all(_installed(m) for m in mods)]
+        if not chosen:
+            msg += (
+                f"\n  KERAS_BACKEND is not set, so Keras picked its default backend ({_keras_default_backend()}),"
+                " which is not installed."
+            )
+        if installed:
+            msg += f"\n  Backends installed here: {', '.join(installed)}. Choose one: KERAS_BACKEND={installed[0]} pytest --candidate keras"
+        extras = ", ".join(f"keras-conformance[{x}]" for _, x in KERAS_BACKENDS.values() if x)
+        msg += f'\n  Or install a backend with Keras: pip install "keras-conformance[keras-jax]" (any of {extras}).'
+        return msg
+    return msg + f'\n  Install it with: pip install "keras-conformance[{EXTRA[spec]}]"'
 
 
 def _resolve(target: str):

@@ -39,7 +39,7 @@ class NumpyKeras:
     eps = F(1e-7)
 
     def describe(self) -> str:
-        return f"kc-numpy-candidate (float32 numpy {np.__version__}), profile {self.profile}"
+        return f"kc-numpy-candidate (float32 numpy {np.__version__})"
 
     # ------------------------------------------------------------------ elementwise
     def _smooth_binary(self, y, ls):
