@@ -311,8 +311,10 @@ def test_a_fixture_file_that_does_not_match_the_manifest_is_reported(run, pytest
 
 # --------------------------------------------------------------------------- hypothesis mode
 def test_the_hypothesis_mode_passes_a_correct_candidate_and_prints_its_rate(run):
+    from conformance import registry
+
     result = run("--candidate", "numpy-example", "--conformance-hypothesis", "-m", "hypothesis_mode", "-q")
-    assert result.parseoutcomes().get("passed") == 5
+    assert result.parseoutcomes().get("passed") == sum(1 for a in registry.apis() if a.draw) >= 7
     result.stdout.fnmatch_lines(["*hypothesis mode: binary_crossentropy: 60 examples in * s (*/s)*"])
 
 
