@@ -354,23 +354,27 @@ def _weights(rng, kind, values_shape, y_shape):
     }[kind]
 
 
-def loss_class_sweep(rng, api: str, short: str, labels, probs, extra=None) -> Iterator[Case]:
+def loss_class_sweep(
+    rng, api: str, short: str, labels, probs, extra=None, *, logits: bool = True, smoothing: bool = True
+) -> Iterator[Case]:
     """A loss class's cases: every reduction string, weight kind, shape and input kind,
     60 seeded random calls, the quirk of a (B,) weight on (B,T) values and two errors.
 
     ``labels(rng, shape)`` and ``probs(rng, shape)`` draw the inputs of the function the
-    class wraps; ``extra(rng)`` draws its own parameters (focal's gamma)."""
+    class wraps; ``extra(rng)`` draws its own parameters (focal's gamma). ``logits`` and
+    ``smoothing``: whether the class has ``from_logits`` and ``label_smoothing``."""
     weight_kinds = ("none", "scalar", "per-sample", "per-sample-col", "values-shape", "zeros")
     for reduction, wkind, shape, from_logits in itertools.product(
-        REDUCTIONS, weight_kinds, ((4, 3), (1, 5), (2, 3, 4)), (False, True)
+        REDUCTIONS, weight_kinds, ((4, 3), (1, 5), (2, 3, 4)), (False, True) if logits else (False,)
     ):
         values_shape = shape[:-1]
         if wkind == "per-sample-col" and len(shape) != 2:
             continue
         yt = labels(rng, shape)
         yp = _logits(rng, shape) if from_logits else probs(rng, shape)
-        params = {"from_logits": from_logits, **(extra(rng) if extra else {})}
-        if rng.random() < 0.3:
+        params = {"from_logits": from_logits} if logits else {}
+        params.update(extra(rng) if extra else {})
+        if smoothing and rng.random() < 0.3:
             params["label_smoothing"] = 0.1
         if reduction != "default":
             params["reduction"] = reduction
@@ -394,7 +398,7 @@ def loss_class_sweep(rng, api: str, short: str, labels, probs, extra=None) -> It
     # seeded random loss cases with any reduction both profiles share
     for i in range(60):
         shape = (int(rng.integers(1, 6)), int(rng.integers(2, 6)))
-        from_logits = bool(i % 2)
+        from_logits = bool(i % 2) and logits
         yt = labels(rng, shape)
         yp = f32(rng.uniform(-25, 25, size=shape)) if from_logits else probs(rng, shape)
         reduction = str(rng.choice(["sum_over_batch_size", "sum", "none"]))
@@ -402,7 +406,7 @@ def loss_class_sweep(rng, api: str, short: str, labels, probs, extra=None) -> It
             f"{short}-loss-random-{i:03d}",
             api,
             "core",
-            {"from_logits": from_logits, "reduction": reduction},
+            {"from_logits": from_logits, "reduction": reduction} if logits else {"reduction": reduction},
             {"y_true": yt, "y_pred": yp, "sample_weight": f32(rng.uniform(0, 3, size=shape[:1]))},
         )
     # quirk: a (B,) weight on (B,T) values with B == T: keras3 weights columns, keras2 rows
@@ -431,6 +435,19 @@ def loss_class_sweep(rng, api: str, short: str, labels, probs, extra=None) -> It
         {"y_true": f32([[0, 1], [1, 0]]), "y_pred": f32([[0.3, 0.7], [0.6, 0.4]]), "sample_weight": f32([1, 2, 3])},
         "a (3,) weight does not broadcast to (2,) values",
     )
+
+
+def class_doc_cases(api: str, prefix: str, inputs: dict, sample_weight, printed: dict, source: str) -> Iterator[Case]:
+    """The calls a loss class's docstring makes: the default reduction, a ``sample_weight``,
+    ``sum`` and ``none``; ``printed`` holds what the docstring prints for each."""
+    for key, params, extra in (
+        ("default", {}, {}),
+        ("weighted", {}, {"sample_weight": f32(sample_weight)}),
+        ("sum", {"reduction": "sum"}, {}),
+        ("none", {"reduction": "none"}, {}),
+    ):
+        cid = prefix if key == "default" else f"{prefix}-{key}"
+        yield Case(cid, api, "core", params, {**inputs, **extra}, f"{source}: {printed[key]}")
 
 
 def loss_class_cases() -> Iterator[Case]:

@@ -36,6 +36,8 @@ __all__ = [
     "binary_calls",
     "categorical_calls",
     "focal_calls",
+    "distribution_calls",
+    "count_calls",
     "function_cases",
     "loss_class_cases",
     "metric_streams",
@@ -131,6 +133,29 @@ def categorical_calls(
         yp = np.where(sums == 0, F32(1), yp).astype(F32)
     params = {"from_logits": from_logits, "label_smoothing": draw(LABEL_SMOOTHING), "axis": axis}
     return params, {"y_true": yt, "y_pred": yp}
+
+
+@st.composite
+def distribution_calls(draw, min_dims: int = 1, max_dims: int = 3, axis=None, from_logits=None):
+    """``(params, inputs)`` of a call on two distributions (KL divergence): values in [0, 1]
+    with the clip bounds often, and some outside it (Keras clips them to [eps, 1])."""
+    shape = draw(shapes(min_dims, max_dims))
+    outside = st.floats(-1, 2, width=32, allow_subnormal=False)
+    yt = draw(_f32(shape, st.one_of(probabilities(), outside)))
+    yp = draw(_f32(shape, st.one_of(probabilities(), outside)))
+    return {}, {"y_true": yt, "y_pred": yp}
+
+
+@st.composite
+def count_calls(draw, min_dims: int = 1, max_dims: int = 3, axis=None, from_logits=None):
+    """``(params, inputs)`` of a Poisson call: counts (whole or not) and non-negative rates,
+    0 and the region where ``+ eps`` rounds away often."""
+    shape = draw(shapes(min_dims, max_dims))
+    counts = st.one_of(st.integers(0, 20).map(float), st.floats(0, 50, width=32, allow_subnormal=False))
+    rates = st.one_of(
+        st.sampled_from([0.0, float(EPS), 1.0, 2.0, 0.5]), st.floats(0, 1e3, width=32, allow_subnormal=False)
+    )
+    return {}, {"y_true": draw(_f32(shape, counts)), "y_pred": draw(_f32(shape, rates))}
 
 
 @st.composite

@@ -140,6 +140,36 @@ class CceMeanOverClasses(NumpyKeras3):
         return out / F(np.asarray(y_pred).shape[axis])
 
 
+class KldNoClipOfYTrue(NumpyKeras3):
+    """KL divergence that clips only y_pred: zero labels contribute nothing."""
+
+    def kl_divergence(self, y_true, y_pred):
+        yt = np.asarray(y_true, F)
+        yp = np.clip(np.asarray(y_pred, F), self.eps, F(1))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            terms = np.where(yt > 0, yt * np.log(yt / yp), F(0))
+        return np.sum(terms, axis=-1, dtype=F)
+
+
+class KldMeanOverClasses(NumpyKeras3):
+    def kl_divergence(self, y_true, y_pred):
+        out = super().kl_divergence(y_true, y_pred)
+        return out / F(np.shape(y_pred)[-1])
+
+
+class PoissonClipInsteadOfEps(NumpyKeras3):
+    """Poisson with the crossentropies' clip of y_pred instead of its added epsilon."""
+
+    def poisson(self, y_true, y_pred):
+        yp = np.asarray(y_pred, F)
+        return np.mean(yp - np.asarray(y_true, F) * np.log(np.maximum(yp, self.eps)), axis=-1, dtype=F)
+
+
+class PoissonSumOverLastAxis(NumpyKeras3):
+    def poisson(self, y_true, y_pred):
+        return super().poisson(y_true, y_pred) * F(np.shape(y_pred)[-1])
+
+
 BROKEN = {
     "wrong-epsilon": (WrongEpsilon, "bce-edge-prob-0-y1-ls0"),
     "smoothing-toward-one": (SmoothingTowardOne, "bce-edge-logit-16-y1-ls0p1"),
@@ -162,6 +192,10 @@ BROKEN = {
     "cce-logits-through-clipped-softmax": (CceLogitsThroughClippedSoftmax, "cce-edge-logits-40-wrong-ls0"),
     "cce-no-renormalisation": (CceNoRenormalisation, "cce-edge-unnormalised-ls0"),
     "cce-mean-over-classes": (CceMeanOverClasses, "doc-cce-function"),
+    "kld-no-clip-of-y-true": (KldNoClipOfYTrue, "kld-edge-all-zero-labels"),
+    "kld-mean-over-classes": (KldMeanOverClasses, "doc-kld-function"),
+    "poisson-clip-instead-of-eps": (PoissonClipInsteadOfEps, "poisson-edge-pred-eps"),
+    "poisson-sum-over-last-axis": (PoissonSumOverLastAxis, "doc-poisson-function"),
     "smoothing-k-from-axis": (SmoothingKFromAxis, "focal-sweep-logits-ls0p1-g0-shape2x3x4-axis1-alphascalar"),
 }
 

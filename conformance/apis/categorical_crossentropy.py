@@ -19,6 +19,7 @@ from conformance.catalog import (
     _onehot,
     _simplex,
     _tag,
+    class_doc_cases,
     f32,
     loss_class_sweep,
 )
@@ -121,14 +122,16 @@ def function_cases() -> Iterator[Case]:
 
 def class_cases() -> Iterator[Case]:
     rng = np.random.default_rng(20261202)
-    for cid, params, extra, note in (
-        ("doc-cce-class", {}, {}, "docstring: 1.177"),
-        ("doc-cce-class-weighted", {}, {"sample_weight": f32([0.3, 0.7])}, "docstring: 0.814"),
-        ("doc-cce-class-sum", {"reduction": "sum"}, {}, "docstring: 2.354"),
-        ("doc-cce-class-none", {"reduction": "none"}, {}, "docstring (keras2, Reduction.NONE): [0.0513, 2.303]"),
-        ("doc-cce-class-None", {"reduction": None}, {}, "docstring (keras3, reduction=None): [0.0513, 2.303]"),
-    ):
-        yield Case(cid, CLS, "core", params, {**DOC, **extra}, note)
+    printed = {"default": "1.177", "weighted": "0.814", "sum": "2.354", "none": "[0.0513, 2.303]"}
+    yield from class_doc_cases(CLS, "doc-cce-class", DOC, [0.3, 0.7], printed, "docstring (keras3 and keras2)")
+    yield Case(
+        "doc-cce-class-None",
+        CLS,
+        "core",
+        {"reduction": None},
+        DOC,
+        "docstring (keras3, reduction=None): [0.0513, 2.303]",
+    )
     yield from loss_class_sweep(rng, CLS, "cce", _onehot, _simplex)
 
 

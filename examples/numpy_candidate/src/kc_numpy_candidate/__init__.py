@@ -1,5 +1,5 @@
-"""Keras' BCE, categorical CE, categorical focal CE, their loss classes and the BCE metric,
-in float32 numpy.
+"""Keras' BCE, categorical CE, categorical focal CE, KL divergence, Poisson, their loss
+classes and the BCE metric, in float32 numpy.
 
 An example third-party candidate for keras-conformance: it implements the candidate
 protocol (``conformance.candidates.base``) with nothing but numpy, for both profiles.
@@ -103,6 +103,16 @@ class NumpyKeras:
             log_p = np.log(np.clip(p, self.eps, F(1.0) - self.eps))
         return -np.sum(yt * log_p, axis=axis, dtype=F)
 
+    def kl_divergence(self, y_true, y_pred):
+        yt = np.clip(np.asarray(y_true, F), self.eps, F(1))
+        yp = np.clip(np.asarray(y_pred, F), self.eps, F(1))
+        yt, yp = np.broadcast_arrays(yt, yp)
+        return np.sum(yt * np.log(yt / yp), axis=-1, dtype=F)
+
+    def poisson(self, y_true, y_pred):
+        yt, yp = np.broadcast_arrays(np.asarray(y_true, F), np.asarray(y_pred, F))
+        return np.mean(yp - yt * np.log(yp + self.eps), axis=-1, dtype=F)
+
     # ------------------------------------------------------------------ loss classes
     reductions = ("sum_over_batch_size", "sum", "none", None, "mean", "mean_with_sample_weight")
 
@@ -148,6 +158,12 @@ class NumpyKeras:
 
     def CategoricalCrossentropy(self, reduction="sum_over_batch_size", **kw):  # noqa: N802
         return self._loss_class(self.categorical_crossentropy, reduction, kw)
+
+    def KLDivergence(self, reduction="sum_over_batch_size", **kw):  # noqa: N802
+        return self._loss_class(self.kl_divergence, reduction, kw)
+
+    def Poisson(self, reduction="sum_over_batch_size", **kw):  # noqa: N802
+        return self._loss_class(self.poisson, reduction, kw)
 
     # ------------------------------------------------------------------ metric
     def metrics_BinaryCrossentropy(self, from_logits=False, label_smoothing=0.0):  # noqa: N802
@@ -248,6 +264,12 @@ class NumpyKeras2(NumpyKeras):
 
     def CategoricalCrossentropy(self, reduction="auto", **kw):  # noqa: N802
         return self._loss_class(self.categorical_crossentropy, reduction, kw)
+
+    def KLDivergence(self, reduction="auto", **kw):  # noqa: N802
+        return self._loss_class(self.kl_divergence, reduction, kw)
+
+    def Poisson(self, reduction="auto", **kw):  # noqa: N802
+        return self._loss_class(self.poisson, reduction, kw)
 
     def _cce_classes(self, shape, axis):
         """tf_keras counts the classes along ``axis`` (``tf.shape(y_true)[axis]``)."""

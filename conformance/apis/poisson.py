@@ -1,0 +1,121 @@
+"""``poisson`` and the ``Poisson`` loss class (docs/semantics.md §14)."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+
+import numpy as np
+
+from conformance.apis._common import EPS
+from conformance.catalog import Case, _tag, class_doc_cases, f32, loss_class_sweep
+from conformance.registry import DocPage, Theme, loss_family
+
+FN, CLS = "poisson", "Poisson"
+#: the tf_keras Poisson docstring's inputs (Keras 3's docstrings draw random ones)
+DOC = {"y_true": f32([[0, 1], [0, 0]]), "y_pred": f32([[1, 1], [0, 0]])}
+SHAPES = ((5,), (1, 4), (3, 4), (2, 3, 4), (2, 1, 3, 2))
+
+
+def _counts(rng, shape) -> np.ndarray:
+    return f32(rng.poisson(3.0, size=shape))
+
+
+def _rates(rng, shape) -> np.ndarray:
+    return f32(rng.gamma(2.0, 1.5, size=shape))
+
+
+def function_cases() -> Iterator[Case]:
+    rng = np.random.default_rng(20261221)
+    yield Case("doc-poisson-function", FN, "core", {}, DOC, "tf_keras Poisson docstring, reduction none: [0.999, 0.]")
+    for shape, whole in itertools.product(SHAPES, (True, False)):
+        yt = _counts(rng, shape) if whole else f32(rng.uniform(0, 6, size=shape))
+        yield Case(
+            f"poisson-sweep-shape{_tag(shape)}-{'counts' if whole else 'real'}",
+            FN,
+            "core",
+            {},
+            {"y_true": yt, "y_pred": _rates(rng, shape)},
+        )
+    for i in range(200):
+        shape = (int(rng.integers(1, 5)), int(rng.integers(1, 9)))
+        yp = f32(10.0 ** rng.uniform(-8, 3, size=shape))
+        yt = f32(rng.poisson(float(rng.uniform(0.1, 30)), size=shape))
+        yield Case(f"poisson-random-{i:03d}", FN, "core", {}, {"y_true": yt, "y_pred": yp})
+    edge = {
+        "pred-zero": ([1], [0]),
+        "pred-zero-pair": ([1, 0], [0, 0]),
+        "pred-one": ([1], [1]),
+        "pred-two-eps-vanishes": ([3], [2]),
+        "pred-eps": ([3], [1e-7]),
+        "pred-large": ([5], [1e4]),
+        "label-zero": ([0], [0.25]),
+        "label-large": ([1000], [999.5]),
+    }
+    for name, (yt, yp) in edge.items():
+        yield Case(f"poisson-edge-{name}", FN, "edge", {}, {"y_true": f32([yt]), "y_pred": f32([yp])})
+    yield Case(
+        "poisson-quirk-broadcast-n-vs-n1",
+        FN,
+        "quirk",
+        {},
+        {"y_true": f32([1, 2]), "y_pred": f32([[0.5], [3.0]])},
+        "no shape check: (2,) and (2,1) broadcast to (2,2)",
+    )
+    yield Case(
+        "poisson-error-shape-2x3-vs-2x4",
+        FN,
+        "error",
+        {},
+        {"y_true": _counts(rng, (2, 3)), "y_pred": _rates(rng, (2, 4))},
+        "no broadcast exists: both reject",
+    )
+
+
+def class_cases() -> Iterator[Case]:
+    rng = np.random.default_rng(20261222)
+    yield from class_doc_cases(
+        CLS,
+        "doc-poisson-class",
+        DOC,
+        [0.8, 0.2],
+        {"default": "0.5", "weighted": "0.4", "sum": "0.999", "none": "[0.999, 0.]"},
+        "tf_keras docstring",
+    )
+    yield from loss_class_sweep(rng, CLS, "poisson", _counts, _rates, logits=False, smoothing=False)
+
+
+APIS = loss_family(
+    FN,
+    CLS,
+    reference="reference.poisson:poisson",
+    cases=(function_cases,),
+    class_cases=(class_cases,),
+    docs=FN,
+    draw="conformance.strategies:count_calls",
+)
+
+DOCS = (
+    DocPage(
+        name=FN,
+        semantics=f"""## Semantics
+
+`poisson(y_true, y_pred)` is identical in both profiles, with no parameters:
+
+```
+loss = mean(y_pred - y_true * log(y_pred + eps), axis=-1)   # eps ADDED, no clip; a MEAN over the last axis
+```
+
+Constants: eps = {EPS}. `y_pred = 0` gives `-y log(eps)`; the float32 sum `y_pred + eps`
+is rounded to `y_pred`'s grid, so at 2 and above eps vanishes; a negative `y_pred` is NaN
+(outside the spec). The loss class `Poisson` reduces exactly like `BinaryCrossentropy`.
+See docs/semantics.md §14.
+""",
+        themes=(
+            Theme("Docstring examples", ("doc-poisson-*",), "The examples of the tf_keras docstrings."),
+            Theme("Zero and tiny rates, and where eps rounds away", ("poisson-edge-*",)),
+            Theme("Each reduction", ("poisson-loss-*-wper-sample-shape4x3-probs",)),
+        ),
+        doctests=("doc-poisson-*", "poisson-edge-pred-zero"),
+    ),
+)
