@@ -11,8 +11,15 @@
   p to ``[eps, 1-eps]`` and optax does not: saturated cases are listed deviations. optax's
   ``sigmoid_focal_loss`` is the binary loss, so ``gamma != 0`` and probability inputs are
   skipped.
+* ``categorical_crossentropy`` with ``from_logits=True``: ``optax.softmax_cross_entropy(logits,
+  labels, axis)``; label smoothing by ``optax.smooth_labels`` (toward 1/K with K the last
+  axis, as Keras 3.15). optax has no probability-input cross-entropy: ``from_logits=False``
+  is skipped.
+* ``kl_divergence``: ``optax.kl_divergence(log(p), y)`` (sums over the last axis); the
+  adapter adds Keras' clips of both sides to ``[eps, 1]`` and the log optax expects.
 * The loss classes: those functions per sample, then the Keras 3 weighting and reduction
-  steps from ``conformance.candidates.adapter``. optax has no metric objects.
+  steps from ``conformance.candidates.adapter``. optax has no metric objects, and no
+  Poisson loss.
 """
 
 from __future__ import annotations
@@ -72,6 +79,32 @@ class OptaxCandidate:
             z = z * (1.0 - label_smoothing) + label_smoothing / np.float32(z.shape[-1])
         labels = z * jnp.asarray(alpha, jnp.float32)
         return np.asarray(self._optax.softmax_cross_entropy(jnp.asarray(y_pred, jnp.float32), labels, axis=axis))
+
+    def categorical_crossentropy(self, y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+        if not from_logits:
+            raise Unsupported(
+                "optax's softmax_cross_entropy takes logits; it has no probability-input categorical loss"
+            )
+        jnp = self._jnp
+        if np.shape(y_true) != np.shape(y_pred):
+            raise ValueError(f"shapes differ: {np.shape(y_true)} vs {np.shape(y_pred)}")
+        z = jnp.asarray(y_true, jnp.float32)
+        if label_smoothing:
+            z = self._optax.smooth_labels(z, label_smoothing)
+        return np.asarray(self._optax.softmax_cross_entropy(jnp.asarray(y_pred, jnp.float32), z, axis=axis))
+
+    def kl_divergence(self, y_true, y_pred):
+        jnp, eps = self._jnp, np.float32(1e-7)
+        yt = jnp.clip(jnp.asarray(y_true, jnp.float32), eps, 1.0)
+        yp = jnp.clip(jnp.asarray(y_pred, jnp.float32), eps, 1.0)
+        yt, yp = jnp.broadcast_arrays(yt, yp)
+        return np.asarray(self._optax.kl_divergence(jnp.log(yp), yt))
+
+    def CategoricalCrossentropy(self, reduction="sum_over_batch_size", **params):  # noqa: N802
+        return keras3_loss_class(lambda yt, yp: self.categorical_crossentropy(yt, yp, **params), reduction)
+
+    def KLDivergence(self, reduction="sum_over_batch_size"):  # noqa: N802
+        return keras3_loss_class(self.kl_divergence, reduction)
 
     def BinaryCrossentropy(self, reduction="sum_over_batch_size", **params):  # noqa: N802
         return keras3_loss_class(lambda yt, yp: self.binary_crossentropy(yt, yp, **params), reduction)

@@ -1,4 +1,4 @@
-"""``torch``: PyTorch's own binary cross-entropy functions, judged against profile keras3.
+"""``torch``: PyTorch's own loss functions, judged against profile keras3.
 
 * ``binary_crossentropy``: ``torch.nn.functional.binary_cross_entropy`` (probabilities) or
   ``binary_cross_entropy_with_logits`` (logits) with ``reduction="none"``. The adapter adds
@@ -7,6 +7,19 @@
   therefore 100 where Keras 3 gives 16.118095: that is a listed deviation, not a tolerance.
 * ``BinaryCrossentropy``: the function above per sample, then the Keras 3 weighting and
   reduction steps from ``conformance.candidates.adapter``.
+* ``categorical_crossentropy`` with ``from_logits=True``: ``F.cross_entropy`` with
+  probability targets, ``label_smoothing`` and ``reduction="none"``, the class axis moved to
+  dim 1. torch smooths toward 1/C with C the size of its class dim, which is Keras 3's K
+  (the last axis) only when ``axis`` is last or both have the same size: other cases are
+  skipped. torch has no probability-input cross-entropy (``nll_loss`` takes class indices):
+  ``from_logits=False`` is skipped.
+* ``kl_divergence``: ``F.kl_div(log(p), y, reduction="none")`` summed over the last axis;
+  the adapter adds Keras' clips of both sides to ``[eps, 1]`` and the log that ``kl_div``
+  expects of its input.
+* ``poisson``: ``F.poisson_nll_loss(p, y, log_input=False, eps=1e-7, full=False,
+  reduction="none")``, which is ``p - y log(p + eps)``, averaged over the last axis.
+* The loss classes: those functions per sample, then the Keras 3 weighting and reduction
+  steps from ``conformance.candidates.adapter``.
 * PyTorch has no categorical focal loss (torchvision's ``sigmoid_focal_loss`` is the binary,
   alpha/(1-alpha) one) and no metric objects: those cases are skipped with that reason.
 """
@@ -49,6 +62,45 @@ class TorchCandidate:
 
     def BinaryCrossentropy(self, reduction="sum_over_batch_size", **params):  # noqa: N802
         return keras3_loss_class(lambda yt, yp: self.binary_crossentropy(yt, yp, **params), reduction)
+
+    def _t(self, x):
+        return self._torch.from_numpy(np.ascontiguousarray(x, np.float32))
+
+    def categorical_crossentropy(self, y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+        if not from_logits:
+            raise Unsupported("PyTorch has no probability-input categorical cross-entropy (nll_loss takes indices)")
+        shape = np.shape(y_pred)
+        if np.shape(y_true) != shape:
+            raise ValueError(f"shapes differ: {np.shape(y_true)} vs {shape}")
+        if label_smoothing and shape[axis] != shape[-1]:
+            raise Unsupported("torch smooths labels over its class dim (Keras 3.15 over the last axis)")
+        x = self._t(np.moveaxis(y_pred, axis, 1) if len(shape) > 1 else y_pred)
+        t = self._t(np.moveaxis(y_true, axis, 1) if len(shape) > 1 else y_true)
+        out = self._torch.nn.functional.cross_entropy(x, t, reduction="none", label_smoothing=float(label_smoothing))
+        return out.numpy()
+
+    def kl_divergence(self, y_true, y_pred):
+        eps = np.float32(1e-7)
+        yt = self._t(np.clip(np.asarray(y_true, np.float32), eps, np.float32(1)))
+        yp = self._t(np.clip(np.asarray(y_pred, np.float32), eps, np.float32(1)))
+        yt, yp = self._torch.broadcast_tensors(yt, yp)
+        return self._torch.nn.functional.kl_div(self._torch.log(yp), yt, reduction="none").sum(dim=-1).numpy()
+
+    def poisson(self, y_true, y_pred):
+        yt, yp = self._torch.broadcast_tensors(self._t(y_true), self._t(y_pred))
+        out = self._torch.nn.functional.poisson_nll_loss(
+            yp, yt, log_input=False, full=False, eps=1e-7, reduction="none"
+        )
+        return out.mean(dim=-1).numpy()
+
+    def CategoricalCrossentropy(self, reduction="sum_over_batch_size", **params):  # noqa: N802
+        return keras3_loss_class(lambda yt, yp: self.categorical_crossentropy(yt, yp, **params), reduction)
+
+    def KLDivergence(self, reduction="sum_over_batch_size"):  # noqa: N802
+        return keras3_loss_class(self.kl_divergence, reduction)
+
+    def Poisson(self, reduction="sum_over_batch_size"):  # noqa: N802
+        return keras3_loss_class(self.poisson, reduction)
 
     def categorical_focal_crossentropy(self, *a, **k):
         raise Unsupported("PyTorch has no categorical focal loss (torchvision's sigmoid_focal_loss is binary)")
