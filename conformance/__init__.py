@@ -1,5 +1,8 @@
 """keras-conformance: golden fixtures for Keras' probabilistic losses and metrics, and
-the pytest plugin that runs them against a candidate implementation."""
+the pytest plugin that runs them against a candidate implementation.
+
+PYTEST_DONT_REWRITE: pytest loads this package as its plugin; its asserts need no rewriting, and skipping it keeps start-up fast.
+"""
 
 from pathlib import Path
 

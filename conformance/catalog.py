@@ -17,6 +17,8 @@ The sections below are the case generators that the API declarations in
 Inputs are float32 (numpy arrays). Random cases draw from ``numpy.random.default_rng``
 with a fixed seed per section, so the catalog is the same on every machine. The catalog
 knows nothing of expected values: the reference computes those.
+
+PYTEST_DONT_REWRITE: pytest loads this package as its plugin; its asserts need no rewriting, and skipping it keeps start-up fast.
 """
 
 from __future__ import annotations

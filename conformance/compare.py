@@ -3,6 +3,8 @@
 An element passes when ``|got - expected| <= tol`` (tol from the fixture). Errors are
 reported absolute, relative and in float32 ulps of the expected value, with the worst
 element (largest error relative to its tolerance) singled out.
+
+PYTEST_DONT_REWRITE: pytest loads this package as its plugin; its asserts need no rewriting, and skipping it keeps start-up fast.
 """
 
 from __future__ import annotations

@@ -10,6 +10,8 @@ A deviations file is YAML::
 Listed cases run as expected failures (pytest xfail, not strict); the run reports the
 entries that now pass and the ones that match no collected case, so the file cannot rot
 silently. The built-in candidates ship theirs in ``conformance/deviations/``.
+
+PYTEST_DONT_REWRITE: pytest loads this package as its plugin; its asserts need no rewriting, and skipping it keeps start-up fast.
 """
 
 from __future__ import annotations

@@ -9,6 +9,8 @@ A case's tier in a profile is derived here: ``error`` exactly where that profile
 reference rejects the input, the catalog's declared tier everywhere else. So each
 profile's default run covers every call the profile accepts, and its ``error`` tier
 holds only what it rejects.
+
+PYTEST_DONT_REWRITE: pytest loads this package as its plugin; its asserts need no rewriting, and skipping it keeps start-up fast.
 """
 
 from __future__ import annotations

@@ -7,6 +7,8 @@
 ``golden`` prints the *spec's* value when the candidate is within the tolerance, so the
 documented output is the golden value whatever the candidate's last bits are, and raises
 with the numbers when it is not.
+
+PYTEST_DONT_REWRITE: pytest loads this package as its plugin; its asserts need no rewriting, and skipping it keeps start-up fast.
 """
 
 from __future__ import annotations

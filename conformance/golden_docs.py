@@ -5,6 +5,8 @@ constants, tables of golden values by theme, where Keras 2 and Keras 3 differ (w
 numbers), and worked examples as doctests that run against a candidate
 (``pytest --doctest-glob='*.md' docs/golden``; ``KERAS_CONFORMANCE_CANDIDATE`` picks it,
 default ``keras``). Every number comes from the fixtures, which come from the reference.
+
+PYTEST_DONT_REWRITE: pytest loads this package as its plugin; its asserts need no rewriting, and skipping it keeps start-up fast.
 """
 
 from __future__ import annotations

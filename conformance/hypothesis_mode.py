@@ -10,6 +10,8 @@ entry ready to paste into a fixture file (``--fixtures-dir`` runs it).
 Budgets are hypothesis settings profiles: ``conformance-fast`` (the default: 60 examples
 per API, derandomized, no example database, so every run starts fresh and finds the same
 things) and ``conformance-thorough`` (1000 examples); ``--hypothesis-seed`` picks a seed.
+
+PYTEST_DONT_REWRITE: pytest loads this package as its plugin; its asserts need no rewriting, and skipping it keeps start-up fast.
 """
 
 from __future__ import annotations

@@ -8,6 +8,8 @@
   SPEC``) that loads the candidate once. A case that kills the worker (a segfault, an
   abort, ``os._exit``) or outlives the timeout fails with what happened, naming the case;
   the next case gets a fresh worker, so the run goes on.
+
+PYTEST_DONT_REWRITE: pytest loads this package as its plugin; its asserts need no rewriting, and skipping it keeps start-up fast.
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ fixtures (or ``--fixtures-dir DIR``); every case is one item named by its id and
 with its API and its tier in the run's profile. The hooks stay thin: loading, running,
 judging and reporting are plain functions in the sibling modules, imported when a run
 asks for them.
+
+PYTEST_DONT_REWRITE: pytest loads this package as its plugin; its asserts need no rewriting, and skipping it keeps start-up fast.
 """
 
 from __future__ import annotations
@@ -23,13 +25,18 @@ _STATE = pytest.StashKey["_State"]()
 DEFAULT_TIERS = ("core", "edge")
 
 
-def fixture_case_ids(directory: Path) -> set[str]:
-    """Every case id in a fixtures directory (files that fail to load are skipped: their
-    collection error reports them)."""
+def fixture_case_ids(directory: Path, known: dict[Path, set[str]] | None = None) -> set[str]:
+    """Every case id in a fixtures directory; ``known`` holds the ids of files already
+    loaded (by collection). Files that fail to load are skipped: their collection error
+    reports them."""
     from conformance.fixture_format import FixtureError, load_fixture_file
 
+    known = known or {}
     ids: set[str] = set()
     for f in directory.glob("*.yaml"):
+        if f.resolve() in known:
+            ids |= known[f.resolve()]
+            continue
         try:
             ids.update(c.id for c in load_fixture_file(f)[1])
         except FixtureError:
@@ -71,6 +78,7 @@ class _State:
         except ValueError as exc:
             raise pytest.UsageError(f"--deviations: {exc}") from exc
         self.deviations = devs
+        self.collected_ids: dict[Path, set[str]] = {}
         self.timeout = opt.conformance_timeout
         self.isolated = IsolatedRunner(self.spec, self.profile, self.timeout) if opt.conformance_isolate else None
 
@@ -234,6 +242,7 @@ class FixtureFile(pytest.File):
 
         state = self.config.stash[_STATE]
         _, cases = load_fixture_file(self.path)
+        state.collected_ids[self.path.resolve()] = {c.id for c in cases}
         for case in cases:
             item = CaseItem.from_parent(self, name=case.id, case=case)
             item.add_marker(getattr(pytest.mark, case.tier_in(state.profile)))
@@ -386,7 +395,7 @@ class _Reporter:
             tr.write_line(f"\n{len(xpassed)} known-deviation case(s) now pass; remove their entries:")
             for i in xpassed:
                 tr.write_line(f"  {i}")
-        ids = fixture_case_ids(state.fixtures)
+        ids = fixture_case_ids(state.fixtures, state.collected_ids) if state.deviations else set()
         unused = [d for d in state.deviations if not any(match(i, [d]) for i in ids)]
         if unused:
             tr.write_line(f"\n{len(unused)} known-deviation entries match no case in {state.fixtures}:")

@@ -15,6 +15,8 @@ anywhere else. From a declaration come:
   namespace (``losses.BinaryCrossentropy``), any candidate may define ``method``.
 
 Importing this module is cheap (no numpy, no reference): the plugin reads it at start-up.
+
+PYTEST_DONT_REWRITE: pytest loads this package as its plugin; its asserts need no rewriting, and skipping it keeps start-up fast.
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ tables: one row per API and tier, one column per candidate, each cell
 ``max X ulp (rms Y)`` over the cases compared, with pass/fail counts.
 ``diff`` lists the cases whose verdict or value changed beyond rounding between two runs
 (say, two versions of Keras), grouped by API.
+
+PYTEST_DONT_REWRITE: pytest loads this package as its plugin; its asserts need no rewriting, and skipping it keeps start-up fast.
 """
 
 from __future__ import annotations

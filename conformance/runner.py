@@ -4,6 +4,8 @@
 or a non-numeric result each become that case's failing ``Verdict`` with a message, so
 every other case still runs. ``format_failure`` turns a failing verdict into the report
 a user fixes things from, ending in a snippet that reproduces it.
+
+PYTEST_DONT_REWRITE: pytest loads this package as its plugin; its asserts need no rewriting, and skipping it keeps start-up fast.
 """
 
 from __future__ import annotations

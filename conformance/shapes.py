@@ -12,6 +12,8 @@ candidate's implementation (``run``), what the reference expects (``expected``, 
 the reference only then), how its inputs are written to and read from a fixture, the
 Python that reproduces it, its doctest and its one-line description. Every module that
 used to ask "is this a metric?" asks the shape instead.
+
+PYTEST_DONT_REWRITE: pytest loads this package as its plugin; its asserts need no rewriting, and skipping it keeps start-up fast.
 """
 
 from __future__ import annotations

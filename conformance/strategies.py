@@ -17,6 +17,8 @@ sigmoid saturates, and very large logits.
 
     @given(cases_for(name))  # name: a registered API's name (conformance.registry.apis())
     def test_mine(case): ...
+
+PYTEST_DONT_REWRITE: pytest loads this package as its plugin; its asserts need no rewriting, and skipping it keeps start-up fast.
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@ Records are plain dicts, so they travel through pytest-xdist and into
 ``--conformance-json``:
 ``{id, api, tier, file, profile, candidate, verdict, message, expected, got, max_ulp, sq_ulp, n,
 tol_frac, warnings}`` (``warnings``: how many the candidate raised on the case).
+
+PYTEST_DONT_REWRITE: pytest loads this package as its plugin; its asserts need no rewriting, and skipping it keeps start-up fast.
 """
 
 from __future__ import annotations

@@ -208,3 +208,11 @@ def test_generate_refuses_to_write_into_the_installed_package(tmp_path, monkeypa
     target = Path(conformance.__file__).parent / "fixtures"
     assert cli(["generate", "--out", str(target)]) == 2
     assert "refusing to write into the installed package" in capsys.readouterr().err
+
+
+def test_the_format_names_the_reference_profiles_in_the_reference_order():
+    import reference
+
+    assert PROFILES == tuple(reference.PROFILES)
+    schema = load_schema()
+    assert schema["definitions"]["case"]["properties"]["expected"]["propertyNames"]["enum"] == list(PROFILES)

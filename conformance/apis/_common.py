@@ -1,4 +1,7 @@
-"""What several declarations' docs share: Keras' float32 constants, as words."""
+"""What several declarations' docs share: Keras' float32 constants, as words.
+
+PYTEST_DONT_REWRITE: pytest loads this package as its plugin; its asserts need no rewriting, and skipping it keeps start-up fast.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""``binary_crossentropy`` and the ``BinaryCrossentropy`` loss class."""
+"""``binary_crossentropy`` and the ``BinaryCrossentropy`` loss class.
+
+PYTEST_DONT_REWRITE: pytest loads this package as its plugin; its asserts need no rewriting, and skipping it keeps start-up fast.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""``categorical_crossentropy`` and the ``CategoricalCrossentropy`` loss class (docs/semantics.md §11)."""
+"""``categorical_crossentropy`` and the ``CategoricalCrossentropy`` loss class (docs/semantics.md §11).
+
+PYTEST_DONT_REWRITE: pytest loads this package as its plugin; its asserts need no rewriting, and skipping it keeps start-up fast.
+"""
 
 from __future__ import annotations
 

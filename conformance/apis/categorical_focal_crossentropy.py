@@ -1,4 +1,7 @@
-"""``categorical_focal_crossentropy`` and the ``CategoricalFocalCrossentropy`` loss class."""
+"""``categorical_focal_crossentropy`` and the ``CategoricalFocalCrossentropy`` loss class.
+
+PYTEST_DONT_REWRITE: pytest loads this package as its plugin; its asserts need no rewriting, and skipping it keeps start-up fast.
+"""
 
 from __future__ import annotations
 

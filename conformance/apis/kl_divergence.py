@@ -1,4 +1,7 @@
-"""``kl_divergence`` and the ``KLDivergence`` loss class (docs/semantics.md §13)."""
+"""``kl_divergence`` and the ``KLDivergence`` loss class (docs/semantics.md §13).
+
+PYTEST_DONT_REWRITE: pytest loads this package as its plugin; its asserts need no rewriting, and skipping it keeps start-up fast.
+"""
 
 from __future__ import annotations
 

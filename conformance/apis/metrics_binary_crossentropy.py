@@ -1,4 +1,7 @@
-"""The ``BinaryCrossentropy`` metric (a stream of ``update_state``/``result``/``reset_state``)."""
+"""The ``BinaryCrossentropy`` metric (a stream of ``update_state``/``result``/``reset_state``).
+
+PYTEST_DONT_REWRITE: pytest loads this package as its plugin; its asserts need no rewriting, and skipping it keeps start-up fast.
+"""
 
 from __future__ import annotations
 

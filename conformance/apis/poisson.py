@@ -1,4 +1,7 @@
-"""``poisson`` and the ``Poisson`` loss class (docs/semantics.md §14)."""
+"""``poisson`` and the ``Poisson`` loss class (docs/semantics.md §14).
+
+PYTEST_DONT_REWRITE: pytest loads this package as its plugin; its asserts need no rewriting, and skipping it keeps start-up fast.
+"""
 
 from __future__ import annotations
 

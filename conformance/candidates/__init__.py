@@ -4,6 +4,8 @@
 a name registered by an installed package in the ``keras_conformance.candidates``
 entry-point group, or ``package.module:object``. The object may be a candidate, a class,
 or a factory function; classes and factories are called with no arguments.
+
+PYTEST_DONT_REWRITE: pytest loads this package as its plugin; its asserts need no rewriting, and skipping it keeps start-up fast.
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@ A library's own function computes the per-element losses; these helpers add, in 
 numpy, what a Keras loss class does around it: lining ``y_true`` up with ``y_pred``, lining
 ``sample_weight`` up with the per-sample values (``squeeze_or_expand_to_same_rank``),
 weighting, and the reduction. Each adapter's docstring says which of these it uses.
+
+PYTEST_DONT_REWRITE: pytest loads this package as its plugin; its asserts need no rewriting, and skipping it keeps start-up fast.
 """
 
 from __future__ import annotations

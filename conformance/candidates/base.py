@@ -23,6 +23,8 @@ or anything the candidate's optional ``to_numpy(x)`` turns into an array (a back
 tensor). ``params`` are the case's parameters by their Keras names (a loss class gets
 ``reduction`` only when the case sets one). An API the candidate cannot reach is skipped;
 raising ``Unsupported`` skips one case. A candidate knows nothing of fixtures.
+
+PYTEST_DONT_REWRITE: pytest loads this package as its plugin; its asserts need no rewriting, and skipping it keeps start-up fast.
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@
 Profile keras3. ``KerasLikeCandidate`` serves both Keras generations and any library that
 mirrors Keras' namespaces: every API is found by its path in the registry
 (``keras.losses.BinaryCrossentropy``), so it has no method per API.
+
+PYTEST_DONT_REWRITE: pytest loads this package as its plugin; its asserts need no rewriting, and skipping it keeps start-up fast.
 """
 
 from __future__ import annotations

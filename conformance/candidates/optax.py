@@ -20,6 +20,8 @@
 * The loss classes: those functions per sample, then the Keras 3 weighting and reduction
   steps from ``conformance.candidates.adapter``. optax has no metric objects, and no
   Poisson loss.
+
+PYTEST_DONT_REWRITE: pytest loads this package as its plugin; its asserts need no rewriting, and skipping it keeps start-up fast.
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 Profile keras2. Inputs are passed as numpy arrays, as a user would; Keras 2 then fixes
 ranks only for tensors (docs/semantics.md §3), which the quirk tier records.
+
+PYTEST_DONT_REWRITE: pytest loads this package as its plugin; its asserts need no rewriting, and skipping it keeps start-up fast.
 """
 
 from __future__ import annotations

@@ -22,6 +22,8 @@
   steps from ``conformance.candidates.adapter``.
 * PyTorch has no categorical focal loss (torchvision's ``sigmoid_focal_loss`` is the binary,
   alpha/(1-alpha) one) and no metric objects: those cases are skipped with that reason.
+
+PYTEST_DONT_REWRITE: pytest loads this package as its plugin; its asserts need no rewriting, and skipping it keeps start-up fast.
 """
 
 from __future__ import annotations
