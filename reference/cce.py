@@ -46,15 +46,20 @@ def _logits_row(z_row, dz_row, x_row):
     ``d_i = x_i - max(x)`` and ``L = log(sum exp(d_j))``.
 
     A float32 log-softmax rounds each ``d_i`` (``u |d_i|``), and so each ``exp(d_i)``
-    relatively; the sum of the exponentials rounds again, so ``L`` is off by up to
-    ``u (sum_j w_j (|d_j| + 2) + sum_steps + 1)`` with ``w_j = exp(d_j) / s``."""
+    relatively; the sum of the exponentials rounds again, a relative
+    ``(sum_steps + 1) u`` of ``s`` but never more than the terms other than the largest
+    (``s - 1``: a sum that loses them all returns exactly 1). So ``L`` is off by up to
+    ``u sum_j w_j (|d_j| + 2) + min((sum_steps + 1) u, (s - 1) / s)`` with
+    ``w_j = exp(d_j) / s``, the sum over the ``j`` with ``d_j != 0`` (``exp(0) = 1`` exactly)."""
     u = UNIT_ROUNDOFF
     m = max(x_row)
     d = [x - m for x in x_row]
     e = [mpmath.exp(di) for di in d]
     s = mpmath.fsum(e)
     big_l = mpmath.log(s)
-    err_l = u * (mpmath.fsum(ei / s * (abs(di) + 2) for ei, di in zip(e, d)) + _sum_steps(len(d)) + 1)
+    sum_rounding = min((_sum_steps(len(d)) + 1) * u, (s - 1) / s)
+    # exp(0) of the largest logit is exactly 1 in every libm: only the others round
+    err_l = u * mpmath.fsum(ei / s * (abs(di) + 2) for ei, di in zip(e, d) if di != 0) + sum_rounding
     loss = budget = magnitude = mpmath.mpf(0)
     for z, dz, di in zip(z_row, dz_row, d):
         nll = big_l - di  # -log_softmax, >= 0

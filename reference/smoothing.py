@@ -7,6 +7,7 @@ import numpy as np
 
 from reference.floats import UNIT_ROUNDOFF, is_f32, round_f32, to_mpf
 from reference.profiles import Profile
+from reference.tracked import ftz
 
 __all__ = ["smooth_labels"]
 
@@ -21,7 +22,9 @@ def smooth_labels(
     keras3 rounds ``1.0 - ls`` (computed in Python) once; keras2 first makes ``ls`` a
     float32 tensor. The budget ``|dz|`` counts the constants' own roundings (a float64
     implementation uses the unrounded ones), the product ``y * c1`` and the sum, each
-    only where the exact value is not already a float32.
+    only where the exact value is not already a float32; and a constant or smoothed label
+    below the smallest normal, which XLA flushes to zero (``ls = 2^-126`` makes ``ls / K``
+    subnormal).
     """
     ls = to_mpf(label_smoothing)
     ls_seen = round_f32(ls) if profile.label_smoothing_as_tensor else ls
@@ -34,7 +37,7 @@ def smooth_labels(
     for idx, y in np.ndenumerate(y_true):
         prod = y * c1
         val = prod + c2
-        budget = abs(y) * abs(c1 - exact_c1) + abs(c2 - exact_c2)
+        budget = abs(y) * abs(c1 - exact_c1) + abs(c2 - exact_c2) + ftz(c2) + ftz(val)
         if not is_f32(prod):
             budget += u * abs(prod)
         if not is_f32(val):

@@ -73,3 +73,26 @@ def test_a_per_element_loss_that_a_backend_flushes_to_zero_is_allowed_for_after_
     assert 1.2e-38 < v < 1.22e-38
     assert abs(0.0 - v) <= tol
     assert tol < 1.3 * v  # and no more than that flush
+
+
+def test_categorical_logits_near_zero_allow_a_float32_logsumexp_but_not_a_clipped_softmax():
+    """Logits [0, 40, 0], right class: exact 8.5e-18. A float32 log-sum-exp rounds the sum
+    to 1 and returns 0; softmax-then-clip returns -log(1 - 2^-23) = 1.19e-7."""
+    from reference.cce import categorical_crossentropy
+
+    r = categorical_crossentropy(F([[0, 1, 0]]), F([[0, 40, 0]]), from_logits=True)
+    v, tol = float(r.value[0]), float(tolerance_of(r)[0])
+    assert abs(v - 8.4967085e-18) < 1e-24
+    assert abs(0.0 - v) <= tol
+    assert abs(float(-np.log(F(1) - F(2.0**-23))) - v) > tol
+
+
+def test_a_subnormal_label_smoothing_constant_may_be_flushed():
+    """ls = 2^-126 with K = 2 makes ls / K subnormal: XLA flushes it, and the smoothed
+    label of class 0 loses it (found by the hypothesis mode on Keras with jax)."""
+    from reference.cce import categorical_crossentropy
+
+    ls = float(F(2.0**-126))
+    r = categorical_crossentropy(F([1, 0]), F([88, 0]), from_logits=True, label_smoothing=ls)
+    v, tol = float(r.value[()]), float(tolerance_of(r)[()])
+    assert v > 5e-37 and abs(0.0 - v) <= tol
