@@ -336,9 +336,10 @@ class LoadedCase:
     note: str
     file: str
 
-    def tier_in(self, profile: str) -> str:
-        """The case's tier when judged against ``profile``."""
-        return self.tiers.get(profile) or next(iter(self.tiers.values()))
+    def tier_in(self, profile: str) -> str | None:
+        """The case's tier when judged against ``profile``; None where the profile does not
+        have the API (a keras3-only loss has no keras2 expectation)."""
+        return self.tiers.get(profile)
 
 
 def load_schema() -> dict:

@@ -105,7 +105,8 @@ def _expected(case: Case, profile: str):
 def case_text(case: Case) -> CaseText:
     """A catalog case with its expectations and per-profile tiers, ready to write."""
     api = registry.get(case.api)
-    expected = {p: _expected(case, p) for p in PROFILES}
+    # a profile that does not have the API (``Api.keras``) gets no expectation and no tier
+    expected = {p: _expected(case, p) for p in PROFILES if p in api.keras}
     tiers = {}
     for p, e in expected.items():
         if isinstance(e, str):
