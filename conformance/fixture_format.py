@@ -120,15 +120,45 @@ def format_decimal(v, digits: int = 17) -> str:
 
 
 def format_tolerance(t) -> str:
-    """A tolerance rounded up to 3 significant digits (never below the rule's value)."""
+    """A tolerance rounded up to 3 significant digits (never below the rule's value).
+
+    The rounding is exact: ``t = man * 2^exp`` is a rational, so ``ceil(t / 10^e)`` is
+    computed on integers, with ``e`` chosen so that it has 3 digits."""
     import mpmath
 
     t = mpmath.mpf(t)
     if t == 0:
         return "0.0"
-    e = int(mpmath.floor(mpmath.log10(t))) - 2
-    scaled = mpmath.ceil(t / mpmath.mpf(10) ** e)
-    return _yaml_safe_exponent(mpmath.nstr(scaled * mpmath.mpf(10) ** e, 3, min_fixed=-4, max_fixed=8))
+    sign, man, exp, _ = t._mpf_
+    num, den = (man << exp, 1) if exp >= 0 else (man, 1 << -exp)
+    e = math.floor(math.log10(abs(float(t)))) - 2  # a first guess, corrected exactly below
+    while True:
+        n, d = (num, den * 10**e) if e >= 0 else (num * 10**-e, den)
+        if n >= 1000 * d:
+            e += 1
+        elif n < 100 * d:
+            e -= 1
+        else:
+            break
+    return ("-" if sign else "") + _three_digits(-(-n // d), e)
+
+
+def _three_digits(scaled: int, e: int) -> str:
+    """``scaled * 10^e`` (``100 <= scaled <= 1000``) as mpmath's ``nstr(.., 3,
+    min_fixed=-4, max_fixed=8)`` writes it, YAML-safe: fixed notation for a decimal
+    exponent from -3 to 7, else ``d.dde+X``; trailing zeros dropped, one kept."""
+    if scaled == 1000:
+        scaled, e = 100, e + 1
+    ds, x = str(scaled), e + 2  # the value is d.dd * 10^x
+    if -4 < x < 8:
+        if x >= 2:
+            whole, frac = ds + "0" * (x - 2), ""
+        elif x >= 0:
+            whole, frac = ds[: x + 1], ds[x + 1 :]
+        else:
+            whole, frac = "0", "0" * (-x - 1) + ds
+        return f"{whole}.{frac.rstrip('0') or '0'}"
+    return f"{ds[0]}.{ds[1:].rstrip('0') or '0'}e{'+' if x > 0 else '-'}{abs(x)}"
 
 
 def format_array(a) -> str:

@@ -30,6 +30,8 @@ __all__ = [
 ]
 
 mp = mpmath.mp
+_make_mpf = mp.make_mpf
+_mpf_pos = mpmath.libmp.mpf_pos
 
 #: Significant decimal digits the reference works at unless the caller asks for more.
 DEFAULT_DPS = 50
@@ -68,27 +70,35 @@ def to_mpf(x: float | np.floating) -> mpmath.mpf:
 def mpf_array(values: np.ndarray) -> np.ndarray:
     """An object array of exact mpmath numbers with the shape of ``values``."""
     arr = np.asarray(values, dtype=np.float64)
-    out = np.empty(arr.shape, dtype=object)
-    for idx, v in np.ndenumerate(arr):
-        out[idx] = mpmath.mpf(float(v))
-    return out
+    out = np.empty(arr.size, dtype=object)
+    out[:] = [mpmath.mpf(v) for v in arr.ravel().tolist()]
+    return out.reshape(arr.shape)
 
 
 def round_f32(x: mpmath.mpf) -> mpmath.mpf:
     """Round to the nearest float32 (ties to even), as a float32 operation would.
 
     The exponent range is not clamped: every value the reference rounds this way is a
-    normal float32 (constants and labels in [1e-7, 1]).
+    normal float32 (constants and labels in [1e-7, 1]). Works on mpmath's exact
+    ``(sign, man, exp, bc)`` form: a value of at most 24 significant bits is already a
+    float32 and comes back as it is.
     """
-    if x == 0 or not mpmath.isfinite(x):
-        return mpmath.mpf(x)
-    with mpmath.workprec(24):
-        return +mpmath.mpf(x)
+    x = x if isinstance(x, mpmath.mpf) else mpmath.mpf(x)
+    t = x._mpf_
+    if t[1] and t[3] > 24:  # finite, nonzero and more than 24 bits: round to 24
+        return _make_mpf(_mpf_pos(t, 24, "n"))
+    return x
 
 
 def is_f32(x: mpmath.mpf) -> bool:
-    """True when ``x`` is exactly a float32, so storing it as one rounds nothing."""
-    return round_f32(x) == x
+    """True when ``x`` is exactly a float32, so storing it as one rounds nothing: a finite
+    value of at most 24 significant bits (mpmath keeps its mantissa odd, so ``bc`` counts
+    exactly those bits), zero or an infinity; never NaN."""
+    x = x if isinstance(x, mpmath.mpf) else mpmath.mpf(x)
+    t = x._mpf_
+    if t[1]:
+        return t[3] <= 24
+    return x == x
 
 
 def ulp32(x: float | mpmath.mpf) -> float:

@@ -49,12 +49,22 @@ __all__ = ["K_EVAL", "Tracked", "tolerance_of", "ftz"]
 K_EVAL = 8
 #: float32's smallest normal number; below it accelerators may flush to zero.
 FTZ_FLOOR = mpmath.mpf(2) ** -126
+_ZERO = mpmath.mpf(0)
 
 
 def ftz(x) -> mpmath.mpf:
-    """What flushing ``x`` to zero may cost: ``|x|`` when it is below the smallest normal."""
-    ax = abs(x)
-    return ax if 0 < ax < FTZ_FLOOR else mpmath.mpf(0)
+    """What flushing ``x`` to zero may cost: ``|x|`` when it is below the smallest normal.
+
+    On mpmath's exact form ``man * 2^exp`` with ``bc`` bits of mantissa,
+    ``2^(exp+bc-1) <= |x| < 2^(exp+bc)``, so ``0 < |x| < 2^-126`` exactly when the
+    mantissa is nonzero and ``exp + bc <= -126``."""
+    t = getattr(x, "_mpf_", None)
+    if t is None:
+        ax = abs(mpmath.mpf(x))
+        return ax if 0 < ax < FTZ_FLOOR else _ZERO
+    if t[1] and t[2] + t[3] <= -126:
+        return abs(x)
+    return _ZERO
 
 
 def _zeros_like(a: np.ndarray) -> np.ndarray:
