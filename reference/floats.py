@@ -67,11 +67,24 @@ def to_mpf(x: float | np.floating) -> mpmath.mpf:
     return mpmath.mpf(float(x))
 
 
+#: exact mpmath values of the floats already seen (an mpf is immutable, so one object
+#: serves every array that holds the value); cleared when it grows large
+_MPF_OF: dict[float, mpmath.mpf] = {}
+
+
 def mpf_array(values: np.ndarray) -> np.ndarray:
     """An object array of exact mpmath numbers with the shape of ``values``."""
     arr = np.asarray(values, dtype=np.float64)
-    out = np.empty(arr.size, dtype=object)
-    out[:] = [mpmath.mpf(v) for v in arr.ravel().tolist()]
+    if len(_MPF_OF) > 200_000:
+        _MPF_OF.clear()
+    seen, out = _MPF_OF, np.empty(arr.size, dtype=object)
+    vals = []
+    for v in arr.ravel().tolist():
+        m = seen.get(v)
+        if m is None:
+            m = seen[v] = mpmath.mpf(v)
+        vals.append(m)
+    out[:] = vals
     return out.reshape(arr.shape)
 
 
