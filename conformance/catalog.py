@@ -503,7 +503,8 @@ def metric_stream_cases(
     ``labels(rng, shape)`` and ``preds(rng, shape)`` draw a batch of the wrapped function's
     inputs; ``logits`` and ``smoothing``: whether the metric has ``from_logits`` and
     ``label_smoothing``; ``classes``: the range ``rng.integers`` draws the last axis from;
-    ``edge``: name -> (y_true, y_pred) of the saturated batches (tier edge)."""
+    ``edge``: name -> (y_true, y_pred[, params]) of the saturated batches (tier edge);
+    ``mismatch_tier``: the tier of the (n,) vs (n,1) batch where both profiles take it."""
 
     def update(shape, weight=None, from_logits=False):
         return _update_step(rng, labels, preds, shape, weight, from_logits)
@@ -576,12 +577,12 @@ def metric_stream_cases(
         {"steps": [update((2, 2, 3), f32([1, 0])), R]},
         "both weight per sample (unlike the keras3 loss)",
     )
-    for name, (yt, yp) in (edge or {}).items():
+    for name, (yt, yp, *params) in (edge or {}).items():
         yield Case(
             f"{prefix}-edge-saturated-{name}",
             api,
             "edge",
-            {},
+            dict(params[0]) if params else {},
             {"steps": [{"op": "update_state", "y_true": f32(yt), "y_pred": f32(yp)}, R]},
         )
     yield Case(

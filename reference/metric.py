@@ -35,10 +35,10 @@ wrapper: the profiles read that mask differently (§18.1).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import mpmath
 import numpy as np
-
-from collections.abc import Callable
 
 from reference.bce import binary_crossentropy
 from reference.cce import categorical_crossentropy
