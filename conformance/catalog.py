@@ -493,6 +493,7 @@ def metric_stream_cases(
     edge: dict | None = None,
     mismatch_tier: str = "core",
     mismatch_note: str = "keras2 squeezes y_pred's trailing 1; keras3 rejects unequal shapes",
+    rank3_logit_values: bool = False,
 ) -> Iterator[Case]:
     """A ``MeanMetricWrapper`` metric's cases (ids ``{prefix}-...``): the empty and reset
     state, ``streams`` seeded random streams of update/result/reset with every weight kind,
@@ -504,7 +505,10 @@ def metric_stream_cases(
     inputs; ``logits`` and ``smoothing``: whether the metric has ``from_logits`` and
     ``label_smoothing``; ``classes``: the range ``rng.integers`` draws the last axis from;
     ``edge``: name -> (y_true, y_pred[, params]) of the saturated batches (tier edge);
-    ``mismatch_tier``: the tier of the (n,) vs (n,1) batch where both profiles take it."""
+    ``mismatch_tier``: the tier of the (n,) vs (n,1) batch where both profiles take it;
+    ``rank3_logit_values``: the rank-3 cases' second batch draws logit-scaled values even
+    though the case does not set ``from_logits`` (the BinaryCrossentropy metric's cases have
+    always done so, and keep it so that their fixtures stay as they are)."""
 
     def update(shape, weight=None, from_logits=False):
         return _update_step(rng, labels, preds, shape, weight, from_logits)
@@ -560,7 +564,7 @@ def metric_stream_cases(
         "count 0: divide_no_nan gives 0",
     )
     for i, shape in enumerate(((2, 3, 2), (1, 3, 1), (3, 2, 4))):
-        steps = [update(shape), R, update((2, 2, 3), None, logits), R]
+        steps = [update(shape), R, update((2, 2, 3), None, rank3_logit_values), R]
         yield Case(
             f"{prefix}-rank3-unweighted-{i}",
             api,
@@ -603,6 +607,7 @@ def metric_cases() -> Iterator[Case]:
         "metric",
         _labels,
         _probs,
+        rank3_logit_values=True,
         edge={
             name: ([[1, 0], [0, 1]], [[p, p], [p, p]]) for name, p in (("zero", 0.0), ("one", 1.0), ("eps", float(EPS)))
         },
