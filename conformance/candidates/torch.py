@@ -73,7 +73,8 @@ class TorchCandidate:
         return keras3_loss_class(lambda yt, yp: self.binary_crossentropy(yt, yp, **params), reduction)
 
     def _t(self, x):
-        return self._torch.from_numpy(np.ascontiguousarray(x, np.float32))
+        # np.array, not np.ascontiguousarray: that one makes a 0-d input 1-d
+        return self._torch.from_numpy(np.array(x, np.float32, order="C"))
 
     def categorical_crossentropy(self, y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
         if not from_logits:
