@@ -468,37 +468,67 @@ def loss_class_cases() -> Iterator[Case]:
 
 
 # --------------------------------------------------------------------------- metric
-def metric_cases() -> Iterator[Case]:
-    rng = np.random.default_rng(20261104)
+def _update_step(rng, labels, preds, shape, weight=None, logits=False) -> dict:
+    step = {
+        "op": "update_state",
+        "y_true": labels(rng, shape),
+        "y_pred": _logits(rng, shape) if logits else preds(rng, shape),
+    }
+    if weight is not None:
+        step["sample_weight"] = weight
+    return step
 
-    def update(shape, weight=None, logits=False):
-        step = {
-            "op": "update_state",
-            "y_true": _labels(rng, shape),
-            "y_pred": _logits(rng, shape) if logits else _probs(rng, shape),
-        }
-        if weight is not None:
-            step["sample_weight"] = weight
-        return step
+
+def metric_stream_cases(
+    rng,
+    api: str,
+    prefix: str,
+    labels,
+    preds,
+    *,
+    logits: bool = True,
+    smoothing: bool = True,
+    streams: int = 250,
+    classes: tuple[int, int] = (1, 5),
+    edge: dict | None = None,
+    mismatch_tier: str = "core",
+    mismatch_note: str = "keras2 squeezes y_pred's trailing 1; keras3 rejects unequal shapes",
+    rank3_logit_values: bool = False,
+) -> Iterator[Case]:
+    """A ``MeanMetricWrapper`` metric's cases (ids ``{prefix}-...``): the empty and reset
+    state, ``streams`` seeded random streams of update/result/reset with every weight kind,
+    the counting cases (a scalar weight over batches of unequal size, rank-3 inputs, a
+    per-sample weight on rank 3, all-zero weights), saturated batches and a (n,) vs (n,1)
+    batch.
+
+    ``labels(rng, shape)`` and ``preds(rng, shape)`` draw a batch of the wrapped function's
+    inputs; ``logits`` and ``smoothing``: whether the metric has ``from_logits`` and
+    ``label_smoothing``; ``classes``: the range ``rng.integers`` draws the last axis from;
+    ``edge``: name -> (y_true, y_pred[, params]) of the saturated batches (tier edge);
+    ``mismatch_tier``: the tier of the (n,) vs (n,1) batch where both profiles take it;
+    ``rank3_logit_values``: the rank-3 cases' second batch draws logit-scaled values even
+    though the case does not set ``from_logits`` (the BinaryCrossentropy metric's cases have
+    always done so, and keep it so that their fixtures stay as they are)."""
+
+    def update(shape, weight=None, from_logits=False):
+        return _update_step(rng, labels, preds, shape, weight, from_logits)
 
     R, RESET = {"op": "result"}, {"op": "reset_state"}
+    yield Case(f"{prefix}-empty-result", api, "core", {}, {"steps": [R]}, "the empty state's result is 0")
     yield Case(
-        "metric-empty-result", "metrics.BinaryCrossentropy", "core", {}, {"steps": [R]}, "the empty state's result is 0"
-    )
-    yield Case(
-        "metric-reset-restores-empty",
-        "metrics.BinaryCrossentropy",
+        f"{prefix}-reset-restores-empty",
+        api,
         "core",
         {},
         {"steps": [update((3, 2)), R, RESET, R]},
         "a metric that forgets to reset fails the second result",
     )
-    for i in range(250):
-        from_logits = bool(i % 3 == 0)
+    for i in range(streams):
+        from_logits = bool(i % 3 == 0) and logits
         ls = float(rng.choice([0.0, 0.0, 0.1]))
         steps = []
         for _ in range(int(rng.integers(1, 5))):
-            b, k = int(rng.integers(1, 5)), int(rng.integers(1, 5))
+            b, k = int(rng.integers(1, 5)), int(rng.integers(*classes))
             kind = rng.choice(["none", "none", "per-sample", "scalar", "values-shape", "zeros"])
             weight = {
                 "none": None,
@@ -511,64 +541,76 @@ def metric_cases() -> Iterator[Case]:
             steps.append(R)
             if rng.random() < 0.2:
                 steps += [RESET, R]
-        yield Case(
-            f"metric-stream-{i:03d}",
-            "metrics.BinaryCrossentropy",
-            "core",
-            {"from_logits": from_logits, "label_smoothing": ls},
-            {"steps": steps},
-        )
+        params = {"from_logits": from_logits} if logits else {}
+        if smoothing:
+            params["label_smoothing"] = ls
+        yield Case(f"{prefix}-stream-{i:03d}", api, "core", params, {"steps": steps})
     for w in (1.0, 0.5, 2.0):
         steps = [update((2, 3), f32(w)), R, update((1, 3), f32(w)), R]
         yield Case(
-            f"metric-scalar-weight-unequal-batches-w{_tag(w)}",
-            "metrics.BinaryCrossentropy",
+            f"{prefix}-scalar-weight-unequal-batches-w{_tag(w)}",
+            api,
             "core",
             {},
             {"steps": steps},
             "keras2 counts elements (a scalar weight per sample), keras3 counts each batch once",
         )
     yield Case(
-        "metric-all-zero-weights",
-        "metrics.BinaryCrossentropy",
+        f"{prefix}-all-zero-weights",
+        api,
         "core",
         {},
         {"steps": [update((3, 2), np.zeros((3,), F32)), R]},
         "count 0: divide_no_nan gives 0",
     )
     for i, shape in enumerate(((2, 3, 2), (1, 3, 1), (3, 2, 4))):
-        steps = [update(shape), R, update((2, 2, 3), None, True), R]
+        steps = [update(shape), R, update((2, 2, 3), None, rank3_logit_values), R]
         yield Case(
-            f"metric-rank3-unweighted-{i}",
-            "metrics.BinaryCrossentropy",
+            f"{prefix}-rank3-unweighted-{i}",
+            api,
             "core",
             {},
             {"steps": steps},
             "keras3 averages each sample's values before counting samples; keras2 counts every element",
         )
     yield Case(
-        "metric-rank3-per-sample-weight",
-        "metrics.BinaryCrossentropy",
+        f"{prefix}-rank3-per-sample-weight",
+        api,
         "core",
         {},
         {"steps": [update((2, 2, 3), f32([1, 0])), R]},
         "both weight per sample (unlike the keras3 loss)",
     )
-    for name, p in (("zero", 0.0), ("one", 1.0), ("eps", float(EPS))):
+    for name, (yt, yp, *params) in (edge or {}).items():
         yield Case(
-            f"metric-edge-saturated-{name}",
-            "metrics.BinaryCrossentropy",
+            f"{prefix}-edge-saturated-{name}",
+            api,
             "edge",
-            {},
-            {"steps": [{"op": "update_state", "y_true": f32([[1, 0], [0, 1]]), "y_pred": f32([[p, p], [p, p]])}, R]},
+            dict(params[0]) if params else {},
+            {"steps": [{"op": "update_state", "y_true": f32(yt), "y_pred": f32(yp)}, R]},
         )
     yield Case(
-        "metric-error-shape-n-vs-n1",
-        "metrics.BinaryCrossentropy",
-        "core",
+        f"{prefix}-error-shape-n-vs-n1",
+        api,
+        mismatch_tier,
         {},
         {"steps": [{"op": "update_state", "y_true": f32([0, 1]), "y_pred": f32([[0.3], [0.6]])}, R]},
-        "keras2 squeezes y_pred's trailing 1; keras3 rejects unequal shapes",
+        mismatch_note,
+    )
+
+
+def metric_cases() -> Iterator[Case]:
+    """The ``BinaryCrossentropy`` metric's cases."""
+    yield from metric_stream_cases(
+        np.random.default_rng(20261104),
+        "metrics.BinaryCrossentropy",
+        "metric",
+        _labels,
+        _probs,
+        rank3_logit_values=True,
+        edge={
+            name: ([[1, 0], [0, 1]], [[p, p], [p, p]]) for name, p in (("zero", 0.0), ("one", 1.0), ("eps", float(EPS)))
+        },
     )
 
 

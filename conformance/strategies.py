@@ -242,7 +242,10 @@ def metric_streams(draw, api: str, calls, profile: str = "keras3") -> Case:
                     step["sample_weight"] = sw
             steps.append(step)
         steps.append({"op": "result"})
-    return _case(api, params or {"from_logits": from_logits}, {"steps": steps})
+    if params is None:  # only resets: the metric's parameters from a call all the same
+        params, _ = draw(calls(axis=-1, from_logits=from_logits))
+        params.pop("axis", None)
+    return _case(api, params, {"steps": steps})
 
 
 _BY_SHAPE = {"function": function_cases, "loss": loss_class_cases, "metric": metric_streams}

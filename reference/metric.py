@@ -1,10 +1,16 @@
-"""The ``BinaryCrossentropy`` metric as a state machine: ``update_state``, ``result``,
-``reset_state``.
+"""Keras' ``MeanMetricWrapper`` metrics as state machines: ``update_state``, ``result``,
+``reset_state``, around any reference loss function.
+
+``MeanMetricWrapper(fn, profile=..., **fn_kwargs)`` is the state machine of both profiles'
+``MeanMetricWrapper(fn, **kwargs)`` (keras3 ``metrics/reduction_metrics.py``, keras2
+tf_keras ``metrics/base_metric.py``); ``mean_metric(fn)`` makes the class of one metric
+(``BinaryCrossentropyMetric = mean_metric(binary_crossentropy)``), called as
+``Cls(profile=..., **params)`` with the metric's parameters passed on to ``fn``.
 
 State is ``total`` and ``count``; ``result() = divide_no_nan(total, count)``, so the empty
 state's result is 0. Each ``update_state(y_true, y_pred, sample_weight)`` computes the
-per-sample values ``v = binary_crossentropy(y_true, y_pred)`` (axis -1; the metric has no
-``axis`` argument) and then, per ``Profile.metric_count``:
+per-sample values ``v = fn(y_true, y_pred, **fn_kwargs)`` and then, per
+``Profile.metric_count``:
 
 * keras2, counts **elements** (``Reduce.update_state``): the weight is rank-fixed like
   the loss's (a (B,) weight against (B,T) values gets a trailing 1) and broadcast to the
@@ -17,23 +23,41 @@ per-sample values ``v = binary_crossentropy(y_true, y_pred)`` (axis -1; the metr
   weight counts each *batch* once: batches of 2 and 1 samples with w=1 give keras2
   0.9608008 and keras3 1.2962472 (docs/semantics.md §5).
 
-keras2 also fixes y_true's rank against y_pred's ((n,) vs (n,1) works); keras3 does not
-(the function then rejects unequal shapes).
+keras2 also fixes y_true's rank against y_pred's (``squeeze_or_expand_dimensions``: (n,) vs
+(n,1) works); keras3 does not (the function then sees the shapes as given). The same
+wrapper serves every metric of docs/semantics.md §18: ``BinaryCrossentropy``,
+``CategoricalCrossentropy``, ``KLDivergence``, ``Poisson`` (both profiles count the same way
+for all of them, verified in keras 3.15.1 ``metrics/probabilistic_metrics.py`` and tf_keras
+2.21 ``metrics/probabilistic_metrics.py``: each is a ``MeanMetricWrapper`` of its function).
+A function that masks its output (sparse CE with ``ignore_class``) needs more than this
+wrapper: the profiles read that mask differently (§18.1).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import mpmath
 import numpy as np
 
 from reference.bce import binary_crossentropy
+from reference.cce import categorical_crossentropy
 from reference.errors import SpecError
 from reference.floats import at_reference_precision, mpf_array
+from reference.kld import kl_divergence
 from reference.losses import align_weight_keras2, same_rank_shapes
+from reference.poisson import poisson
 from reference.profiles import Profile, get_profile
 from reference.tracked import Tracked
 
-__all__ = ["BinaryCrossentropyMetric"]
+__all__ = [
+    "MeanMetricWrapper",
+    "mean_metric",
+    "BinaryCrossentropyMetric",
+    "CategoricalCrossentropyMetric",
+    "KLDivergenceMetric",
+    "PoissonMetric",
+]
 
 
 def _mean_trailing(t: Tracked, keep: int) -> Tracked:
@@ -42,13 +66,20 @@ def _mean_trailing(t: Tracked, keep: int) -> Tracked:
     return t.mean(axis=axes) if axes else t
 
 
-class BinaryCrossentropyMetric:
-    """``keras.metrics.BinaryCrossentropy(from_logits, label_smoothing)`` in one profile."""
+class MeanMetricWrapper:
+    """``MeanMetricWrapper(fn, **fn_kwargs)`` in one profile. ``fn`` is a reference loss
+    function ``fn(y_true, y_pred, *, profile, **fn_kwargs) -> Tracked`` (per-sample values)."""
 
-    def __init__(self, *, from_logits: bool = False, label_smoothing: float = 0.0, profile: str | Profile = "keras3"):
+    #: the wrapped reference function, when a subclass fixes it (``mean_metric``)
+    fn: Callable[..., Tracked] | None = None
+
+    def __init__(self, fn: Callable[..., Tracked] | None = None, *, profile: str | Profile = "keras3", **fn_kwargs):
+        if fn is not None:
+            self.fn = fn
+        if self.fn is None:
+            raise TypeError("MeanMetricWrapper needs the function it wraps")
         self.profile = get_profile(profile)
-        self.from_logits = from_logits
-        self.label_smoothing = label_smoothing
+        self.fn_kwargs = fn_kwargs
         self.reset_state()
 
     def reset_state(self) -> None:
@@ -67,9 +98,7 @@ class BinaryCrossentropyMetric:
                 yp = yp.reshape(yp.shape[:-1])
             elif yt.ndim == yp.ndim + 1 and yt.shape[-1] == 1:
                 yt = yt.reshape(yt.shape[:-1])
-        values = binary_crossentropy(
-            yt, yp, from_logits=self.from_logits, label_smoothing=self.label_smoothing, profile=self.profile
-        )
+        values = self.fn(yt, yp, profile=self.profile, **self.fn_kwargs)
         if sample_weight is None:
             if count_elements:
                 n = values.value.size
@@ -125,3 +154,21 @@ class BinaryCrossentropyMetric:
             return Tracked.zero()
         t = self.total.scale(1 / self.count)
         return Tracked(t.value, t.budget, t.magnitude, t.terms + self.count_terms)
+
+
+def mean_metric(fn: Callable[..., Tracked], name: str | None = None) -> type[MeanMetricWrapper]:
+    """The metric class ``Cls(profile=..., **params)`` that wraps the reference function
+    ``fn``: ``Cls(**params)`` is ``MeanMetricWrapper(fn, **params)``."""
+    cls_name = name or f"{fn.__name__}_metric"
+    doc = f"``MeanMetricWrapper({fn.__module__}.{fn.__name__})``: a metric over that reference function."
+    return type(cls_name, (MeanMetricWrapper,), {"fn": staticmethod(fn), "__doc__": doc, "__module__": __name__})
+
+
+#: ``keras.metrics.BinaryCrossentropy(from_logits, label_smoothing)`` (docs/semantics.md §5)
+BinaryCrossentropyMetric = mean_metric(binary_crossentropy, "BinaryCrossentropyMetric")
+#: ``keras.metrics.CategoricalCrossentropy(from_logits, label_smoothing, axis)`` (§18)
+CategoricalCrossentropyMetric = mean_metric(categorical_crossentropy, "CategoricalCrossentropyMetric")
+#: ``keras.metrics.KLDivergence()`` (§18; keras2's default name differs, not its values)
+KLDivergenceMetric = mean_metric(kl_divergence, "KLDivergenceMetric")
+#: ``keras.metrics.Poisson()`` (§18)
+PoissonMetric = mean_metric(poisson, "PoissonMetric")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from reference import binary_crossentropy, tolerance_of
@@ -96,3 +98,69 @@ def test_a_subnormal_label_smoothing_constant_may_be_flushed():
     r = categorical_crossentropy(F([1, 0]), F([88, 0]), from_logits=True, label_smoothing=ls)
     v, tol = float(r.value[()]), float(tolerance_of(r)[()])
     assert v > 5e-37 and abs(0.0 - v) <= tol
+
+
+def test_the_bce_op_gives_each_element_the_budget_of_a_one_element_row():
+    """ops.binary_crossentropy is elementwise: no mean, so each element's tolerance is the
+    loss function's on that element alone."""
+    from reference.ops import binary_crossentropy_op
+
+    rng = np.random.default_rng(7)
+    for profile, from_logits in itertools.product(("keras3", "keras2"), (False, True)):
+        yt = F(rng.integers(0, 2, size=(3, 4)))
+        yp = F(rng.normal(0, 8, size=(3, 4))) if from_logits else F(rng.uniform(0, 1, size=(3, 4)))
+        op = binary_crossentropy_op(yt, yp, from_logits=from_logits, profile=profile)
+        op_tol = tolerance_of(op)
+        for idx in np.ndindex(3, 4):
+            one = binary_crossentropy(yt[idx][None], yp[idx][None], from_logits=from_logits, profile=profile)
+            assert op.value[idx] == one.value[()]
+            assert op_tol[idx] == tolerance_of(one)[()]
+
+
+def test_the_keras2_bce_op_keeps_its_double_epsilon_and_keras3_is_outside_it():
+    from reference.ops import binary_crossentropy_op
+
+    k2 = binary_crossentropy_op(F([1]), F([0]), profile="keras2")
+    v, tol = float(k2.value[0]), float(tolerance_of(k2)[0])
+    assert abs(v - 15.424949) < 1e-5
+    assert abs(16.118095 - v) > 1000 * tol
+
+
+def test_the_bce_op_does_not_excuse_a_cancelling_logits_formula():
+    """Logit -16, t = 0: exact 1.1253517e-07. torch's (1-t)x - log_sigmoid(x) gives 0.0 in
+    float32; the element is alone, so nothing dilutes that error."""
+    from reference.ops import binary_crossentropy_op
+
+    r = binary_crossentropy_op(F([0]), F([-16]), from_logits=True)
+    v, tol = float(r.value[0]), float(tolerance_of(r)[0])
+    assert abs(v - 1.1253517e-07) < 1e-13
+    x = F(-16)
+    torch_like = F(x - F(x - np.log1p(np.exp(x))))  # (1 - t) x - log_sigmoid(x), t = 0
+    assert abs(float(torch_like) - v) > tol
+
+
+def test_a_metric_reuses_its_functions_budget_and_only_adds_the_counts_terms():
+    """An unweighted batch: the metric's result is the loss class's sum_over_batch_size,
+    and its tolerance that of the loss widened only by the terms of ``count``."""
+    from reference import loss_class
+    from reference.cce import categorical_crossentropy
+    from reference.kld import kl_divergence
+    from reference.metric import CategoricalCrossentropyMetric, KLDivergenceMetric, PoissonMetric
+    from reference.poisson import poisson
+
+    rng = np.random.default_rng(11)
+    yt = F(rng.dirichlet(np.ones(4), size=3))
+    yp = F(rng.dirichlet(np.ones(4), size=3))
+    for cls, fn in (
+        (CategoricalCrossentropyMetric, categorical_crossentropy),
+        (KLDivergenceMetric, kl_divergence),
+        (PoissonMetric, poisson),
+    ):
+        for profile in ("keras3", "keras2"):
+            m = cls(profile=profile)
+            m.update_state(yt, yp)
+            got = m.result()
+            loss = loss_class(fn, yt, yp, None, reduction="sum_over_batch_size", profile=profile)
+            assert abs(got.value[()] - loss.value[()]) < 1e-30
+            t_m, t_l = float(tolerance_of(got)[()]), float(tolerance_of(loss)[()])
+            assert t_l <= t_m <= 1.5 * t_l

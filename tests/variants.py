@@ -200,6 +200,69 @@ BROKEN = {
 }
 
 
+# --------------------------------------------------------------------------- metrics and ops (broken)
+class CceMetricCountsElementsInKeras3(NumpyKeras3):
+    """The CategoricalCrossentropy metric counting elements (keras2's Reduce) as keras3."""
+
+    def metrics_CategoricalCrossentropy(self, **kw):  # noqa: N802
+        m = super().metrics_CategoricalCrossentropy(**kw)
+        m.impl = NumpyKeras2()
+        return m
+
+
+class KldMetricNoClipOfYTrue(NumpyKeras3):
+    """The KLDivergence metric over a KL divergence that does not clip y_true."""
+
+    def metrics_KLDivergence(self):  # noqa: N802
+        m = super().metrics_KLDivergence()
+        m.fn = KldNoClipOfYTrue().kl_divergence
+        return m
+
+
+class PoissonMetricNoEpsilon(NumpyKeras3):
+    """The Poisson metric over ``y_pred - y_true * log(y_pred)``: no epsilon."""
+
+    def metrics_Poisson(self):  # noqa: N802
+        m = super().metrics_Poisson()
+
+        def poisson(y_true, y_pred):
+            yt, yp = np.broadcast_arrays(np.asarray(y_true, F), np.asarray(y_pred, F))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return np.mean(yp - yt * np.log(yp), axis=-1, dtype=F)
+
+        m.fn = poisson
+        return m
+
+
+class BceOpTakesMean(NumpyKeras3):
+    """``ops.binary_crossentropy`` as the loss function: a mean over the last axis."""
+
+    def ops_binary_crossentropy(self, target, output, from_logits=False):
+        return np.mean(super().ops_binary_crossentropy(target, output, from_logits), axis=-1, dtype=F)
+
+
+class CceOpTakesMean(NumpyKeras3):
+    """``ops.categorical_crossentropy`` averaging over the classes instead of summing."""
+
+    def ops_categorical_crossentropy(self, target, output, from_logits=False, axis=-1):
+        out = super().ops_categorical_crossentropy(target, output, from_logits, axis)
+        return out / F(np.shape(output)[axis])
+
+
+BROKEN.update(
+    {
+        "cce-metric-counts-elements-in-keras3": (
+            CceMetricCountsElementsInKeras3,
+            "cce-metric-scalar-weight-unequal-batches-w1",
+        ),
+        "kld-metric-no-clip-of-y-true": (KldMetricNoClipOfYTrue, "kld-metric-edge-saturated-zero-labels"),
+        "poisson-metric-no-epsilon": (PoissonMetricNoEpsilon, "poisson-metric-edge-saturated-pred-zero"),
+        "bce-op-takes-mean": (BceOpTakesMean, "doc-bce-op"),
+        "cce-op-takes-mean": (CceOpTakesMean, "doc-cce-op"),
+    }
+)
+
+
 # --------------------------------------------------------------------------- correct, rounded differently
 class Float64Inside(NumpyKeras3):
     """Computes in float64 with the same float32 constants; rounds the result once."""
@@ -262,3 +325,25 @@ class SequentialSums(NumpyKeras3):
 
 
 ROUNDS_DIFFERENTLY = (Float64Inside, Float64InsideCce, Log1pVariant, SequentialSums)
+
+
+# --------------------------------------------------------------------------- metrics and ops (rounds differently)
+class Float64InsideOps(NumpyKeras3):
+    """The crossentropy ops in float64 (log1p for log(1 - p), a float64 log-sum-exp), rounded once."""
+
+    def ops_binary_crossentropy(self, target, output, from_logits=False):
+        yt, yp = np.asarray(target, np.float64), np.asarray(output, np.float64)
+        if yt.shape != yp.shape:
+            raise ValueError("shapes differ")
+        if from_logits:
+            return (np.maximum(yp, 0) - yp * yt + np.log1p(np.exp(-np.abs(yp)))).astype(F)
+        p = np.clip(yp, float(self.eps), float(F(1) - self.eps))
+        return (-(yt * np.log(p) + (1 - yt) * np.log1p(-p))).astype(F)
+
+    def ops_categorical_crossentropy(self, target, output, from_logits=False, axis=-1):
+        if np.ndim(target) == 0:
+            raise ValueError("rank 0")
+        return Float64InsideCce.categorical_crossentropy(self, target, output, from_logits=from_logits, axis=axis)
+
+
+ROUNDS_DIFFERENTLY = ROUNDS_DIFFERENTLY + (Float64InsideOps,)

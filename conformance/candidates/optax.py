@@ -20,6 +20,12 @@
 * The loss classes: those functions per sample, then the Keras 3 weighting and reduction
   steps from ``conformance.candidates.adapter``. optax has no metric objects, and no
   Poisson loss.
+* ``ops.binary_crossentropy`` with ``from_logits=True``: ``optax.sigmoid_binary_cross_entropy``
+  as it is (elementwise, nothing to add but Keras 3's equal-shape check); probabilities are
+  skipped.
+* ``ops.categorical_crossentropy`` with ``from_logits=True``:
+  ``optax.softmax_cross_entropy(logits, labels, axis)`` as it is (and the same shape check);
+  probabilities are skipped.
 
 PYTEST_DONT_REWRITE: pytest loads this package as its plugin; its asserts need no rewriting, and skipping it keeps start-up fast.
 """
@@ -121,4 +127,36 @@ class OptaxCandidate:
         )
 
     def metrics_BinaryCrossentropy(self, **params):  # noqa: N802
+        raise Unsupported("optax has no metric objects")
+
+    def ops_binary_crossentropy(self, target, output, from_logits=False):
+        if not from_logits:
+            raise Unsupported(
+                "optax has no probability-input binary cross-entropy (only sigmoid_binary_cross_entropy on logits)"
+            )
+        if np.shape(target) != np.shape(output):
+            raise ValueError(f"shapes differ: {np.shape(target)} vs {np.shape(output)}")
+        jnp = self._jnp
+        return np.asarray(
+            self._optax.sigmoid_binary_cross_entropy(jnp.asarray(output, jnp.float32), jnp.asarray(target, jnp.float32))
+        )
+
+    def ops_categorical_crossentropy(self, target, output, from_logits=False, axis=-1):
+        if not from_logits:
+            raise Unsupported(
+                "optax's softmax_cross_entropy takes logits; it has no probability-input categorical loss"
+            )
+        if np.shape(target) != np.shape(output):
+            raise ValueError(f"shapes differ: {np.shape(target)} vs {np.shape(output)}")
+        jnp = self._jnp
+        x, t = jnp.asarray(output, jnp.float32), jnp.asarray(target, jnp.float32)
+        return np.asarray(self._optax.softmax_cross_entropy(x, t, axis=axis))
+
+    def metrics_CategoricalCrossentropy(self, **params):  # noqa: N802
+        raise Unsupported("optax has no metric objects")
+
+    def metrics_KLDivergence(self, **params):  # noqa: N802
+        raise Unsupported("optax has no metric objects")
+
+    def metrics_Poisson(self, **params):  # noqa: N802
         raise Unsupported("optax has no metric objects")

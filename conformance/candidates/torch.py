@@ -20,6 +20,13 @@
   reduction="none")``, which is ``p - y log(p + eps)``, averaged over the last axis.
 * The loss classes: those functions per sample, then the Keras 3 weighting and reduction
   steps from ``conformance.candidates.adapter``.
+* ``ops.binary_crossentropy``: ``F.binary_cross_entropy_with_logits`` (logits) or
+  ``F.binary_cross_entropy`` (probabilities), ``reduction="none"``: elementwise, so the
+  adapter adds nothing but the equal-shape check Keras 3 makes (torch checks too). As for
+  the function, torch does not clip probabilities (it clamps each log at -100).
+* ``ops.categorical_crossentropy`` with ``from_logits=True``: ``F.cross_entropy`` with
+  probability targets and ``reduction="none"``, the class axis moved to dim 1 (a rank-1
+  pair is torch's unbatched input); probabilities are skipped, as for the function.
 * PyTorch has no categorical focal loss (torchvision's ``sigmoid_focal_loss`` is the binary,
   alpha/(1-alpha) one) and no metric objects: those cases are skipped with that reason.
 
@@ -66,7 +73,8 @@ class TorchCandidate:
         return keras3_loss_class(lambda yt, yp: self.binary_crossentropy(yt, yp, **params), reduction)
 
     def _t(self, x):
-        return self._torch.from_numpy(np.ascontiguousarray(x, np.float32))
+        # np.array, not np.ascontiguousarray: that one makes a 0-d input 1-d
+        return self._torch.from_numpy(np.array(x, np.float32, order="C"))
 
     def categorical_crossentropy(self, y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
         if not from_logits:
@@ -111,4 +119,36 @@ class TorchCandidate:
         raise Unsupported("PyTorch has no categorical focal loss (torchvision's sigmoid_focal_loss is binary)")
 
     def metrics_BinaryCrossentropy(self, **params):  # noqa: N802
+        raise Unsupported("PyTorch has no metric objects (torchmetrics is a separate library)")
+
+    def ops_binary_crossentropy(self, target, output, from_logits=False):
+        if np.shape(target) != np.shape(output):
+            raise ValueError(f"shapes differ: {np.shape(target)} vs {np.shape(output)}")
+        fn = self._torch.nn.functional
+        t, x = self._t(target), self._t(output)
+        if from_logits:
+            return fn.binary_cross_entropy_with_logits(x, t, reduction="none").numpy()
+        return fn.binary_cross_entropy(x, t, reduction="none").numpy()
+
+    def ops_categorical_crossentropy(self, target, output, from_logits=False, axis=-1):
+        if not from_logits:
+            raise Unsupported("PyTorch has no probability-input categorical cross-entropy (nll_loss takes indices)")
+        shape = np.shape(output)
+        if np.shape(target) != shape:
+            raise ValueError(f"shapes differ: {np.shape(target)} vs {shape}")
+        if len(shape) == 0:
+            raise ValueError("categorical cross-entropy needs rank >= 1")
+        x = self._t(np.moveaxis(output, axis, 1) if len(shape) > 1 else output)
+        t = self._t(np.moveaxis(target, axis, 1) if len(shape) > 1 else target)
+        if len(shape) == 1 and axis not in (0, -1):
+            raise ValueError(f"axis {axis} is out of range for rank 1")
+        return self._torch.nn.functional.cross_entropy(x, t, reduction="none").numpy()
+
+    def metrics_CategoricalCrossentropy(self, **params):  # noqa: N802
+        raise Unsupported("PyTorch has no metric objects (torchmetrics is a separate library)")
+
+    def metrics_KLDivergence(self, **params):  # noqa: N802
+        raise Unsupported("PyTorch has no metric objects (torchmetrics is a separate library)")
+
+    def metrics_Poisson(self, **params):  # noqa: N802
         raise Unsupported("PyTorch has no metric objects (torchmetrics is a separate library)")

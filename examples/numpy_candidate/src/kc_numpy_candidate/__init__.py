@@ -1,5 +1,5 @@
 """Keras' BCE, categorical CE, categorical focal CE, KL divergence, Poisson, their loss
-classes and the BCE metric, in float32 numpy.
+classes, their metrics and the backend crossentropy ops, in float32 numpy.
 
 An example third-party candidate for keras-conformance: it implements the candidate
 protocol (``conformance.candidates.base``) with nothing but numpy, for both profiles.
@@ -165,9 +165,34 @@ class NumpyKeras:
     def Poisson(self, reduction="sum_over_batch_size", **kw):  # noqa: N802
         return self._loss_class(self.poisson, reduction, kw)
 
-    # ------------------------------------------------------------------ metric
+    # ------------------------------------------------------------------ backend ops
+    def _op_check_shapes(self, yt, yp, from_logits):
+        return self._check_shapes(yt, yp)
+
+    def ops_binary_crossentropy(self, target, output, from_logits=False):
+        """Elementwise: no smoothing, no mean."""
+        yt, yp = self._op_check_shapes(np.asarray(target, F), np.asarray(output, F), from_logits)
+        return self._bce_logits(yt, yp) if from_logits else self._bce_probs(yt, yp)
+
+    def ops_categorical_crossentropy(self, target, output, from_logits=False, axis=-1):
+        yt, yp = np.asarray(target, F), np.asarray(output, F)
+        if yt.ndim == 0 or yp.ndim == 0:
+            raise ValueError("categorical_crossentropy needs rank >= 1")
+        return NumpyKeras.categorical_crossentropy(self, yt, yp, from_logits=from_logits, axis=axis)
+
+    # ------------------------------------------------------------------ metrics
     def metrics_BinaryCrossentropy(self, from_logits=False, label_smoothing=0.0):  # noqa: N802
-        return _Metric(self, from_logits, label_smoothing)
+        return _Metric(self, self.binary_crossentropy, {"from_logits": from_logits, "label_smoothing": label_smoothing})
+
+    def metrics_CategoricalCrossentropy(self, from_logits=False, label_smoothing=0.0, axis=-1):  # noqa: N802
+        kw = {"from_logits": from_logits, "label_smoothing": label_smoothing, "axis": axis}
+        return _Metric(self, self.categorical_crossentropy, kw)
+
+    def metrics_KLDivergence(self):  # noqa: N802
+        return _Metric(self, self.kl_divergence, {})
+
+    def metrics_Poisson(self):  # noqa: N802
+        return _Metric(self, self.poisson, {})
 
     def _metric_update(self, values, w):
         """(total, count) of one batch: Keras 3 counts samples."""
@@ -191,8 +216,10 @@ class NumpyKeras:
 
 
 class _Metric:
-    def __init__(self, impl, from_logits, label_smoothing):
-        self.impl, self.kw = impl, {"from_logits": from_logits, "label_smoothing": label_smoothing}
+    """``MeanMetricWrapper(fn, **kw)``: ``impl`` says how inputs are lined up and counted."""
+
+    def __init__(self, impl, fn, kw):
+        self.impl, self.fn, self.kw = impl, fn, kw
         self.reset_state()
 
     def reset_state(self):
@@ -200,7 +227,7 @@ class _Metric:
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         yt, yp = self.impl._metric_inputs(np.asarray(y_true, F), np.asarray(y_pred, F))
-        values = np.asarray(self.impl.binary_crossentropy(yt, yp, **self.kw), F)
+        values = np.asarray(self.fn(yt, yp, **self.kw), F)
         w = None if sample_weight is None else np.asarray(sample_weight, F)
         t, c = self.impl._metric_update(values, w)
         self.total, self.count = F(self.total + t), F(self.count + c)
@@ -230,6 +257,12 @@ class NumpyKeras2(NumpyKeras):
 
     def _check_shapes(self, yt, yp):
         return np.broadcast_arrays(yt, yp)
+
+    def _op_check_shapes(self, yt, yp, from_logits):
+        """tf.nn.sigmoid_cross_entropy_with_logits requires equal shapes; the rest broadcasts."""
+        if from_logits and yt.shape != yp.shape:
+            raise ValueError(f"shapes differ: {yt.shape} vs {yp.shape}")
+        return self._check_shapes(yt, yp)
 
     def categorical_focal_crossentropy(self, y_true, y_pred, label_smoothing=0.0, **kw):
         if label_smoothing:
