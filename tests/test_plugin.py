@@ -428,3 +428,32 @@ def test_keras_without_a_usable_backend_says_what_to_do(run, monkeypatch):
     assert 'pip install "keras-conformance[keras-jax]"' in err
     if find_spec("keras") is not None and find_spec("jax") is not None:
         assert "KERAS_BACKEND=jax pytest --candidate keras" in err
+
+
+def test_a_missing_tensorflow_names_the_tensorflow_extra(run):
+    from importlib.util import find_spec
+
+    if find_spec("tensorflow") is not None:
+        pytest.skip("tensorflow is installed here")
+    assert 'pip install "keras-conformance[tensorflow]"' in run("--candidate", "tensorflow").stderr.str()
+
+
+def test_every_builtin_candidate_has_a_declared_extra_and_its_shipped_deviations():
+    import importlib
+
+    from conformance.candidates import BUILTIN, EXTRA
+
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+
+    root = Path(__file__).resolve().parents[1]
+    extras = tomllib.loads((root / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert set(EXTRA) == set(BUILTIN) - {"keras"}
+    assert {x for x in EXTRA.values()} <= set(extras)
+    for spec in BUILTIN.values():
+        module, _, cls = spec.partition(":")
+        dev = getattr(getattr(importlib.import_module(module), cls), "deviations_file", None)
+        if dev:
+            assert (root / "conformance" / "deviations" / dev).is_file(), dev
+    from conformance.candidates.tensorflow import TensorflowWeightedCandidate
+
+    assert (root / "conformance" / "deviations" / TensorflowWeightedCandidate.deviations_file).is_file()

@@ -1,6 +1,7 @@
 """Candidates: the built-in ones, a user's ``package.module:object``, and installed ones.
 
-``load_candidate(spec)`` resolves, in order: a built-in name (``keras``, ``tf_keras``, ``torch``, ``optax``),
+``load_candidate(spec)`` resolves, in order: a built-in name (``keras``, ``tf_keras``, ``torch``, ``optax``,
+``tensorflow``),
 a name registered by an installed package in the ``keras_conformance.candidates``
 entry-point group, or ``package.module:object``. The object may be a candidate, a class,
 or a factory function; classes and factories are called with no arguments.
@@ -32,11 +33,12 @@ BUILTIN = {
     "tf_keras": "conformance.candidates.tf_keras:TfKerasCandidate",
     "torch": "conformance.candidates.torch:TorchCandidate",
     "optax": "conformance.candidates.optax:OptaxCandidate",
+    "tensorflow": "conformance.candidates.tensorflow:TensorflowCandidate",
 }
 
 
 #: the package extra that installs each built-in candidate's library
-EXTRA = {"tf_keras": "tf-keras", "torch": "torch", "optax": "optax"}
+EXTRA = {"tf_keras": "tf-keras", "torch": "torch", "optax": "optax", "tensorflow": "tensorflow"}
 #: Keras 3 backends: the modules each needs, and the extra that installs it
 KERAS_BACKENDS = {
     "jax": (("jax",), "keras-jax"),
