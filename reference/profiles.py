@@ -69,6 +69,9 @@ class Profile:
     #: A masked ``sum_over_batch_size`` with no valid entry (every label ignored): True gives 0
     #: (keras3 ``divide_no_nan(total, valid)``), False NaN (keras2 ``mask *= total / valid``).
     masked_mean_divide_no_nan: bool
+    #: The smallest rank of ``y_pred`` that ``ignore_class`` works with: keras3 1; keras2 2 (its
+    #: boolean mask of a scalar label raises "mask cannot be scalar").
+    scce_ignore_class_min_rank: int
 
 
 KERAS3 = Profile(
@@ -89,6 +92,7 @@ KERAS3 = Profile(
     scce_class_axis=True,
     scce_op_ignore_class=False,
     masked_mean_divide_no_nan=True,
+    scce_ignore_class_min_rank=1,
 )
 
 KERAS2 = Profile(
@@ -109,6 +113,7 @@ KERAS2 = Profile(
     scce_class_axis=False,
     scce_op_ignore_class=True,
     masked_mean_divide_no_nan=False,
+    scce_ignore_class_min_rank=2,
 )
 
 PROFILES: dict[str, Profile] = {p.name: p for p in (KERAS3, KERAS2)}

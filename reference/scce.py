@@ -121,6 +121,8 @@ def _scce(y_true, y_pred, *, from_logits, ignore_class, axis, prof: Profile, squ
         raise SpecError("rank", "sparse_categorical_crossentropy needs y_pred of rank >= 1")
     if not -ndim <= axis < ndim:
         raise SpecError("axis", f"axis {axis} is out of range for rank {ndim}")
+    if ignore_class is not None and ndim < prof.scce_ignore_class_min_rank:
+        raise SpecError("rank", f"{prof.name}'s ignore_class needs y_pred of rank >= {prof.scce_ignore_class_min_rank}")
     ax = axis % ndim
     squeeze_axis = ax if squeeze == "axis" else -1
     labels = _labels_for_rows(prof, yt, yp, ax, squeeze_axis, ignore_class is not None)

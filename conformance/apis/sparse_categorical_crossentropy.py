@@ -135,8 +135,8 @@ def _edges(api: str, short: str) -> Iterator[Case]:
         "unnormalised-small": (1, [0.2, 0.2, 0.1], "edge"),
         "unnormalised-below-one": (2, [0.9, 0.9, 0.3], "edge"),
         "negative-entry": (1, [-0.5, 1.0, 0.5], "quirk"),
-        "onehot-right": (1, [0.0, 1.0, 0.0], "quirk"),
-        "onehot-wrong": (0, [0.0, 1.0, 0.0], "quirk"),
+        "onehot-right": (1, [0.0, 1.0, 0.0], "edge"),
+        "onehot-wrong": (0, [0.0, 1.0, 0.0], "edge"),
         "unnormalised": (1, [1.0, 2.0, 1.0], "quirk"),
         "unnormalised-large": (2, [200.0, 300.0, 500.0], "quirk"),
         "many-zeros": (0, [0.5] + [0.0] * 9 + [0.5], "quirk"),
@@ -227,11 +227,10 @@ def function_cases() -> Iterator[Case]:
     yield Case(
         "doc-scce-function-ignore-class",
         FN,
-        "quirk",
+        "core",
         {"ignore_class": -1},
         DOC2,
-        "tf_keras docstring: [[[2.38e-07, 2.38e-07], [0, 0]], [[2.38e-07, 0.693], [0, 0]]]; "
-        "its one-hot rows clip, so tensorflow's renormalisation after the clip shows",
+        "tf_keras docstring: [[[2.38e-07, 2.38e-07], [0, 0]], [[2.38e-07, 0.693], [0, 0]]]",
     )
     yield from _sweep(rng, FN, "scce", keepdim_axis=True)
     # ignore_class at every position of a batch of 4, for several ignore values
