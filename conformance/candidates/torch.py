@@ -132,7 +132,7 @@ class TorchCandidate:
         torch, fn = self._torch, self._torch.nn.functional
         labels, valid = keras3_sparse_labels(y_true, y_pred, axis, ignore_class, squeeze_last)
         x = self._t(y_pred)
-        t = torch.from_numpy(np.ascontiguousarray(labels))
+        t = torch.as_tensor(np.asarray(labels, np.int64))
         if x.dim() == 1:
             x, t = x.unsqueeze(0), t.unsqueeze(0)
         else:
