@@ -29,8 +29,8 @@ from collections.abc import Callable
 import mpmath
 import numpy as np
 
-from reference.errors import SpecError
-from reference.floats import at_reference_precision, mpf_array
+from reference.errors import SpecError, UndefinedInput
+from reference.floats import at_reference_precision, mpf_array, round_f32
 from reference.profiles import Profile, get_profile
 from reference.tracked import Tracked
 
@@ -92,6 +92,47 @@ def align_weight_keras2(values_shape: tuple, w: np.ndarray) -> tuple[tuple, np.n
 _ALIGN = {"right_aligned": align_weight_keras3, "expand_trailing": align_weight_keras2}
 
 
+def _masked(prof: Profile, values: Tracked, mask: np.ndarray, sample_weight, reduction) -> tuple[Tracked, np.ndarray]:
+    """A mask on the loss values (``sparse_categorical_crossentropy``'s ``ignore_class``)
+    merged into the sample weight, as keras3 ``apply_mask`` and keras2 ``apply_valid_mask``
+    do: a 0/1 weight; for ``sum_over_batch_size`` (keras2 ``auto``, keras3 ``mean``) the
+    valid entries weigh ``float32(total / valid)``, so the mean is over valid entries. The
+    weight is lined up against the mask as against the values, and the merged weight is
+    what keras3's ``mean_with_sample_weight`` divides by. Every entry ignored: keras3's
+    ``divide_no_nan`` gives weight 0, keras2's ``total / 0`` NaN (``UndefinedInput``)."""
+    m = np.where(mask, mpmath.mpf(1), mpmath.mpf(0)).astype(object)
+    rel = mpmath.mpf(0)  # relative rounding of the mask weight
+    if reduction in ("sum_over_batch_size", "mean", "auto"):
+        total, valid = mask.size, int(np.count_nonzero(mask))
+        if valid == 0:
+            if not prof.masked_mean_divide_no_nan:
+                raise UndefinedInput(f"{prof.name}: every entry is ignored and total / valid is 0 / 0 (NaN)")
+            scale = mpmath.mpf(0)
+        else:
+            exact = mpmath.mpf(total) / valid
+            scale = round_f32(exact)
+            rel = abs(scale - exact) / scale
+        m = m * scale
+    vshape = values.shape
+    merged = m
+    if sample_weight is not None:
+        w = mpf_array(np.asarray(sample_weight, dtype=np.float32))
+        vshape, w = _ALIGN[prof.loss_weight_alignment](vshape, w)
+        try:
+            np.broadcast_shapes(vshape, w.shape)
+        except ValueError:
+            raise SpecError(
+                "weight_shape",
+                f"sample_weight of shape {w.shape} does not broadcast against loss values of shape {vshape}",
+            ) from None
+        merged = w * m.reshape(vshape)
+    weighted = values.reshape(vshape).weighted(merged)
+    if rel:
+        extra = np.vectorize(lambda v: abs(v) * rel, otypes=[object])(weighted.value)
+        weighted = Tracked(weighted.value, weighted.budget + extra, weighted.magnitude, weighted.terms)
+    return weighted, np.asarray(merged, dtype=object)
+
+
 @at_reference_precision
 def loss_class(
     function: Callable[..., Tracked],
@@ -119,9 +160,15 @@ def loss_class(
         # does so only for tf tensors, and candidates are handed numpy arrays.
         st, sp = same_rank_shapes(yt.shape, yp.shape)
         yt, yp = yt.reshape(st), yp.reshape(sp)
-    values = fn(yt, yp, profile=prof, **fn_kwargs)
+    with_mask = getattr(fn, "with_mask", None)
+    if with_mask is not None:  # a function that also returns Keras' mask (ignore_class)
+        values, keras_mask = with_mask(yt, yp, profile=prof, **fn_kwargs)
+    else:
+        values, keras_mask = fn(yt, yp, profile=prof, **fn_kwargs), None
     wdiv = None
-    if sample_weight is not None:
+    if keras_mask is not None:
+        values, wdiv = _masked(prof, values, keras_mask, sample_weight, reduction)
+    elif sample_weight is not None:
         w = mpf_array(np.asarray(sample_weight, dtype=np.float32))
         vshape, w = _ALIGN[prof.loss_weight_alignment](values.shape, w)
         values = values.reshape(vshape)

@@ -50,6 +50,28 @@ class Profile:
     #: the sum of the weights broadcast over every element) or "samples" (Keras 3
     #: ``Mean``: values and weights are reduced to one per sample first).
     metric_count: str
+    #: ``sparse_categorical_crossentropy`` on probabilities: "renormalise_then_clip"
+    #: (keras3 on jax, numpy, torch and openvino: ``-log(clip(p_y / sum(p)))``) or
+    #: "clip_then_log_softmax" (tf_keras, and keras3's tensorflow backend, the minority:
+    #: ``log(clip(p))`` fed to ``sparse_softmax_cross_entropy_with_logits``; docs/semantics.md §12.2).
+    scce_probabilities: str
+    #: ``ignore_class`` is compared with the labels "float" (keras3: ``y_true != float32(ignore_class)``
+    #: before the backend casts labels to int) or "int" (keras2: after the cast to int64).
+    scce_ignore_compare: str
+    #: Labels of another shape than ``y_pred`` without the class axis: "exact" (keras3: only a 1
+    #: at ``axis`` is squeezed, anything else is rejected) or "flatten" (keras2 backend: a
+    #: target of rank != rank(y_pred) - 1 is flattened against the rows of y_pred).
+    scce_label_shape: str
+    #: Whether the ``SparseCategoricalCrossentropy`` loss class takes ``axis`` (keras3 >= 3.10).
+    scce_class_axis: bool
+    #: Whether the backend op (keras3 ``ops.``, keras2 ``backend.``) takes ``ignore_class``.
+    scce_op_ignore_class: bool
+    #: A masked ``sum_over_batch_size`` with no valid entry (every label ignored): True gives 0
+    #: (keras3 ``divide_no_nan(total, valid)``), False NaN (keras2 ``mask *= total / valid``).
+    masked_mean_divide_no_nan: bool
+    #: The smallest rank of ``y_pred`` that ``ignore_class`` works with: keras3 1; keras2 2 (its
+    #: boolean mask of a scalar label raises "mask cannot be scalar").
+    scce_ignore_class_min_rank: int
 
 
 KERAS3 = Profile(
@@ -64,6 +86,13 @@ KERAS3 = Profile(
     default_reduction="sum_over_batch_size",
     loss_weight_alignment="right_aligned",
     metric_count="samples",
+    scce_probabilities="renormalise_then_clip",
+    scce_ignore_compare="float",
+    scce_label_shape="exact",
+    scce_class_axis=True,
+    scce_op_ignore_class=False,
+    masked_mean_divide_no_nan=True,
+    scce_ignore_class_min_rank=1,
 )
 
 KERAS2 = Profile(
@@ -78,6 +107,13 @@ KERAS2 = Profile(
     default_reduction="auto",
     loss_weight_alignment="expand_trailing",
     metric_count="elements",
+    scce_probabilities="clip_then_log_softmax",
+    scce_ignore_compare="int",
+    scce_label_shape="flatten",
+    scce_class_axis=False,
+    scce_op_ignore_class=True,
+    masked_mean_divide_no_nan=False,
+    scce_ignore_class_min_rank=2,
 )
 
 PROFILES: dict[str, Profile] = {p.name: p for p in (KERAS3, KERAS2)}

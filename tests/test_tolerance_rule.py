@@ -164,3 +164,33 @@ def test_a_metric_reuses_its_functions_budget_and_only_adds_the_counts_terms():
             assert abs(got.value[()] - loss.value[()]) < 1e-30
             t_m, t_l = float(tolerance_of(got)[()]), float(tolerance_of(loss)[()])
             assert t_l <= t_m <= 1.5 * t_l
+def test_sparse_categorical_crossentropy_docstring_and_the_two_probability_paths():
+    """docs/tolerance.md: keras3 renormalises then clips, keras2 clips then log-softmaxes;
+    on the docstring both are inside each other's tolerance, on an unnormalised row or a
+    row of clipped zeros they are far apart."""
+    from reference.scce import sparse_categorical_crossentropy as scce
+
+    yt, yp = F([1, 2]), F([[0.05, 0.95, 0], [0.1, 0.8, 0.1]])
+    k3, k2 = scce(yt, yp, profile="keras3"), scce(yt, yp, profile="keras2")
+    v3, v2 = np.array(k3.value, dtype=float), np.array(k2.value, dtype=float)
+    t3 = np.array(tolerance_of(k3), dtype=float)
+    assert abs(v3[0] - 0.051293296) < 1e-9 and abs(v2[0] - 0.051293396) < 1e-9
+    assert np.all(np.abs(v2 - v3) <= t3)
+    r = scce(F([1]), F([[1, 2, 1]]), profile="keras3")
+    assert abs(float(r.value[0]) - 0.6931472) < 1e-7
+    assert abs(1.0986123 - float(r.value[0])) > float(tolerance_of(r)[0])
+    r = scce(F([0]), F([[0.5] + [0] * 9 + [0.5]]), profile="keras3")
+    assert abs(0.69314814 - float(r.value[0])) > float(tolerance_of(r)[0])  # tensorflow's value
+
+
+def test_sparse_loss_class_ignore_class_averages_over_valid_entries_only():
+    """docs/semantics.md §12.4: 0.9549014 over the 3 valid entries; 0.7161760 over all 4 fails."""
+    from reference import loss_class
+    from reference.scce import sparse_categorical_crossentropy_loss
+
+    yt = F([1, 2, -1, 0])
+    yp = F([[0.05, 0.95, 0], [0.1, 0.8, 0.1], [0.3, 0.3, 0.4], [0.6, 0.2, 0.2]])
+    r = loss_class(sparse_categorical_crossentropy_loss, yt, yp, None, ignore_class=-1, profile="keras3")
+    v, tol = float(r.value[()]), float(tolerance_of(r)[()])
+    assert abs(v - 0.9549014) <= tol < 2e-6
+    assert abs(0.7161760 - v) > tol

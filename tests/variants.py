@@ -347,3 +347,57 @@ class Float64InsideOps(NumpyKeras3):
 
 
 ROUNDS_DIFFERENTLY = ROUNDS_DIFFERENTLY + (Float64InsideOps,)
+# --------------------------------------------------------------------------- sparse categorical crossentropy
+class ScceIgnoredLossKept(NumpyKeras3):
+    """ignore_class masks the entries for the reduction but leaves their loss in the function's output."""
+
+    def _scce(self, y_true, y_pred, from_logits, axis, ignore_class, squeeze_last=False):
+        if ignore_class is None:
+            return super()._scce(y_true, y_pred, from_logits, axis, None, squeeze_last)
+        yt = np.asarray(y_true, F)
+        valid = yt != F(ignore_class)
+        loss, _ = super()._scce(np.where(valid, yt, F(0)), y_pred, from_logits, axis, None, squeeze_last)
+        return loss, valid.reshape(loss.shape)
+
+
+class ScceMeanOverAllEntries(NumpyKeras3):
+    """The loss class zeroes ignored entries but still divides by every entry."""
+
+    def _mask_weight(self, mask, reduction):
+        return mask.astype(F)
+
+
+class ScceOpNoRenormalisation(NumpyKeras3):
+    """The op clips and logs y_pred without dividing by its row sum first."""
+
+    def _scce_log_probs(self, x, from_logits):
+        if from_logits:
+            return super()._scce_log_probs(x, True)
+        return np.log(np.clip(x, self.eps, F(1.0) - self.eps))
+
+    def sparse_categorical_crossentropy(self, *a, **k):
+        return NumpyKeras3().sparse_categorical_crossentropy(*a, **k)
+
+
+BROKEN.update(
+    {
+        "scce-ignored-loss-kept": (ScceIgnoredLossKept, "scce-ignore-all-but-one"),
+        "scce-mean-over-all-entries": (ScceMeanOverAllEntries, "scce-loss-ignore-default-wnone-one"),
+        "scce-op-no-renormalisation": (ScceOpNoRenormalisation, "scceop-edge-unnormalised-small"),
+    }
+)
+
+
+class Float64InsideScce(NumpyKeras3):
+    """Sparse categorical crossentropy's log-probabilities in float64, rounded once."""
+
+    def _scce_log_probs(self, x, from_logits):
+        x = np.asarray(x, np.float64)
+        if from_logits:
+            m = np.max(x, axis=-1, keepdims=True)
+            return x - m - np.log(np.sum(np.exp(x - m), axis=-1, keepdims=True))
+        p = np.clip(x / np.sum(x, axis=-1, keepdims=True), float(self.eps), float(F(1) - self.eps))
+        return np.log(p)
+
+
+ROUNDS_DIFFERENTLY = ROUNDS_DIFFERENTLY + (Float64InsideScce,)

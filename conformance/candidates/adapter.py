@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["KERAS3_REDUCTIONS", "same_rank", "keras3_loss_class"]
+__all__ = ["KERAS3_REDUCTIONS", "same_rank", "keras3_loss_class", "keras3_masked_loss_class", "keras3_sparse_labels"]
 
 F = np.float32
 KERAS3_REDUCTIONS = ("sum_over_batch_size", "sum", "none", None, "mean", "mean_with_sample_weight")
@@ -48,3 +48,61 @@ def keras3_loss_class(per_sample, reduction="sum_over_batch_size", reductions=KE
         return F(0) if divisor == 0 else F(total / divisor)
 
     return call
+
+
+def keras3_masked_loss_class(per_sample_and_mask, reduction="sum_over_batch_size", reductions=KERAS3_REDUCTIONS):
+    """A Keras 3 loss object around ``per_sample_and_mask(y_true, y_pred) -> (values, mask)``,
+    ``mask`` None or boolean (``sparse_categorical_crossentropy``'s ``ignore_class``): Keras 3
+    ``apply_mask`` merges the mask into the weight (valid entries weigh ``total / valid`` for
+    ``sum_over_batch_size`` and ``mean``, ``divide_no_nan``), then weights and reduces as
+    ``keras3_loss_class``; ``mean_with_sample_weight`` divides by the merged weight."""
+    if reduction not in reductions:
+        raise ValueError(f"reduction {reduction!r} is not one of {reductions}")
+
+    def call(y_true, y_pred, sample_weight=None):
+        yt, yp = same_rank(np.asarray(y_true, F), np.asarray(y_pred, F))
+        values, mask = per_sample_and_mask(yt, yp)
+        values = np.asarray(values, F)
+        w = None if sample_weight is None else np.asarray(sample_weight, F)
+        if mask is not None:
+            m = np.asarray(mask, F)
+            if reduction in ("sum_over_batch_size", "mean"):
+                valid = np.sum(m, dtype=F)
+                m = m * (F(m.size) / valid if valid else F(0))
+            if w is not None:
+                m, w = same_rank(m, w)
+                w = w * m
+            else:
+                w = m
+        if w is not None:
+            values, w = same_rank(values, w)
+            values = values * w
+        if reduction in (None, "none") or values.shape in ((), (0,)):
+            return values
+        total = np.sum(values, dtype=F)
+        if reduction == "sum":
+            return total
+        divisor = np.sum(w, dtype=F) if reduction == "mean_with_sample_weight" and w is not None else F(values.size)
+        return F(0) if divisor == 0 else F(total / divisor)
+
+    return call
+
+
+def keras3_sparse_labels(y_true, y_pred, axis=-1, ignore_class=None, squeeze_last=False):
+    """Keras 3's steps around a cross-entropy kernel that takes integer labels: squeeze a 1
+    of the labels at ``axis`` (the loss function; the op squeezes the last axis), require
+    the shape of ``y_pred`` without the class axis, mask ``ignore_class`` (compared with the
+    float labels) and put class 0 in the ignored places; the cast to int truncates.
+    Returns the int64 labels and the valid mask (None without ``ignore_class``)."""
+    yt, yp = np.asarray(y_true, F), np.asarray(y_pred, F)
+    ax = axis % yp.ndim
+    sq = yt.ndim - 1 if squeeze_last else ax
+    if yt.ndim == yp.ndim and yt.shape[sq] == 1:
+        yt = np.squeeze(yt, axis=sq)
+    if yt.shape != yp.shape[:ax] + yp.shape[ax + 1 :]:
+        raise ValueError(f"labels {yt.shape} do not match y_pred {yp.shape} without axis {axis}")
+    valid = None
+    if ignore_class is not None:
+        valid = yt != F(ignore_class)
+        yt = np.where(valid, yt, F(0))
+    return yt.astype(np.int64), valid

@@ -17,6 +17,11 @@
   is skipped.
 * ``kl_divergence``: ``optax.kl_divergence(log(p), y)`` (sums over the last axis); the
   adapter adds Keras' clips of both sides to ``[eps, 1]`` and the log optax expects.
+* ``sparse_categorical_crossentropy`` / the op / ``SparseCategoricalCrossentropy`` with
+  ``from_logits=True``: ``optax.softmax_cross_entropy_with_integer_labels(logits, labels,
+  axis)``; the adapter adds Keras 3's label steps (squeeze, shape check, ``ignore_class``
+  mask) and, for the class, the masked weighting (``adapter.keras3_masked_loss_class``).
+  Probabilities are skipped.
 * The loss classes: those functions per sample, then the Keras 3 weighting and reduction
   steps from ``conformance.candidates.adapter``. optax has no metric objects, and no
   Poisson loss.
@@ -160,3 +165,39 @@ class OptaxCandidate:
 
     def metrics_Poisson(self, **params):  # noqa: N802
         raise Unsupported("optax has no metric objects")
+    def _sparse(self, y_true, y_pred, from_logits, axis, ignore_class, squeeze_last):
+        """``sparse_categorical_crossentropy`` with ``from_logits=True``:
+        ``optax.softmax_cross_entropy_with_integer_labels(logits, labels, axis)``. The adapter
+        adds only Keras 3's label steps (``adapter.keras3_sparse_labels``: squeeze, shape check,
+        ``ignore_class`` masked and its loss set to 0). optax does not reject labels outside
+        [0, K): listed deviations. Probabilities are skipped (no such optax loss)."""
+        if not from_logits:
+            raise Unsupported("optax's integer-label cross-entropy takes logits only")
+        from conformance.candidates.adapter import keras3_sparse_labels
+
+        jnp = self._jnp
+        labels, valid = keras3_sparse_labels(y_true, y_pred, axis, ignore_class, squeeze_last)
+        out = self._optax.softmax_cross_entropy_with_integer_labels(
+            jnp.asarray(y_pred, jnp.float32), jnp.asarray(labels, jnp.int32), axis=axis
+        )
+        out = np.asarray(out)
+        if valid is not None:
+            out = np.where(valid, out, np.float32(0))
+        return out, valid
+
+    def sparse_categorical_crossentropy(self, y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
+        return self._sparse(y_true, y_pred, from_logits, axis, ignore_class, False)[0]
+
+    def ops_sparse_categorical_crossentropy(self, target, output, from_logits=False, axis=-1):
+        return self._sparse(target, output, from_logits, axis, None, True)[0]
+
+    def SparseCategoricalCrossentropy(  # noqa: N802
+        self, from_logits=False, ignore_class=None, reduction="sum_over_batch_size", axis=-1
+    ):
+        from conformance.candidates.adapter import keras3_masked_loss_class
+
+        if not from_logits:
+            raise Unsupported("optax's integer-label cross-entropy takes logits only")
+        return keras3_masked_loss_class(
+            lambda yt, yp: self._sparse(yt, yp, from_logits, axis, ignore_class, False), reduction
+        )

@@ -27,6 +27,11 @@
 * ``ops.categorical_crossentropy`` with ``from_logits=True``: ``F.cross_entropy`` with
   probability targets and ``reduction="none"``, the class axis moved to dim 1 (a rank-1
   pair is torch's unbatched input); probabilities are skipped, as for the function.
+* ``sparse_categorical_crossentropy`` / the op / ``SparseCategoricalCrossentropy``:
+  ``F.cross_entropy`` (logits) or ``F.nll_loss`` of Keras' ``log(clip(p / sum(p)))``
+  (probabilities), integer targets, the class axis at dim 1; the adapter adds Keras 3's label
+  steps (squeeze, shape check, ``ignore_class`` mask) and, for the class, the masked
+  weighting (``adapter.keras3_masked_loss_class``).
 * PyTorch has no categorical focal loss (torchvision's ``sigmoid_focal_loss`` is the binary,
   alpha/(1-alpha) one) and no metric objects: those cases are skipped with that reason.
 
@@ -152,3 +157,47 @@ class TorchCandidate:
 
     def metrics_Poisson(self, **params):  # noqa: N802
         raise Unsupported("PyTorch has no metric objects (torchmetrics is a separate library)")
+    def _sparse(self, y_true, y_pred, from_logits, axis, ignore_class, squeeze_last):
+        """``sparse_categorical_crossentropy``: the kernel is ``F.cross_entropy`` (logits) or
+        ``F.nll_loss`` (probabilities), both with integer targets, the class axis at dim 1
+        and ``reduction="none"``. The adapter does only what Keras 3 adds: the label steps of
+        ``adapter.keras3_sparse_labels`` (squeeze, shape check, ``ignore_class`` masked and
+        its loss set to 0) and, for probabilities, Keras' ``log(clip(p / sum(p), eps, 1 - eps))``
+        before ``nll_loss`` (exactly the keras3 majority algorithm, renormalise then clip).
+        torch's own ``ignore_index`` keeps its default (-100), so a label -100 gives 0 where
+        Keras rejects it (a listed deviation)."""
+        from conformance.candidates.adapter import keras3_sparse_labels
+
+        torch, fn = self._torch, self._torch.nn.functional
+        labels, valid = keras3_sparse_labels(y_true, y_pred, axis, ignore_class, squeeze_last)
+        x = self._t(y_pred)
+        t = torch.as_tensor(np.asarray(labels, np.int64))
+        if x.dim() == 1:
+            x, t = x.unsqueeze(0), t.unsqueeze(0)
+        else:
+            x = x.movedim(axis % x.dim(), 1)
+        if from_logits:
+            out = fn.cross_entropy(x, t, reduction="none")
+        else:
+            eps = float(np.float32(1e-7))
+            p = torch.clip(x / torch.sum(x, dim=1, keepdim=True), eps, 1.0 - eps)
+            out = fn.nll_loss(torch.log(p), t, reduction="none")
+        out = out.reshape(labels.shape).numpy()
+        if valid is not None:
+            out = np.where(valid, out, np.float32(0))
+        return out, valid
+
+    def sparse_categorical_crossentropy(self, y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
+        return self._sparse(y_true, y_pred, from_logits, axis, ignore_class, False)[0]
+
+    def ops_sparse_categorical_crossentropy(self, target, output, from_logits=False, axis=-1):
+        return self._sparse(target, output, from_logits, axis, None, True)[0]
+
+    def SparseCategoricalCrossentropy(  # noqa: N802
+        self, from_logits=False, ignore_class=None, reduction="sum_over_batch_size", axis=-1
+    ):
+        from conformance.candidates.adapter import keras3_masked_loss_class
+
+        return keras3_masked_loss_class(
+            lambda yt, yp: self._sparse(yt, yp, from_logits, axis, ignore_class, False), reduction
+        )

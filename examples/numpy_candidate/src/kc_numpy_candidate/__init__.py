@@ -181,6 +181,91 @@ class NumpyKeras:
         return NumpyKeras.categorical_crossentropy(self, yt, yp, from_logits=from_logits, axis=axis)
 
     # ------------------------------------------------------------------ metrics
+    # ------------------------------------------------------------------ sparse categorical
+    def _scce_rows(self, y_true, y_pred, axis, ignore_class, squeeze_last):
+        """Integer labels, valid mask and y_pred with the class axis last, one row per label."""
+        yt, yp = np.asarray(y_true, F), np.asarray(y_pred, F)
+        ax = axis % yp.ndim
+        rows = yp.shape[:ax] + yp.shape[ax + 1 :]
+        if self.profile == "keras3":
+            sq = yt.ndim - 1 if squeeze_last else ax
+            if yt.ndim == yp.ndim and yt.shape[sq] == 1:
+                yt = np.squeeze(yt, axis=sq)
+            if yt.shape != rows:
+                raise ValueError(f"labels {yt.shape} do not match y_pred {yp.shape}")
+        elif yt.ndim != yp.ndim - 1:  # Keras 2 flattens the labels against the rows
+            if yt.size != int(np.prod(rows)):
+                raise ValueError(f"labels {yt.shape} do not match y_pred {yp.shape}")
+            yt = yt.reshape(rows if yp.ndim >= 3 or ignore_class is not None else (yt.size,))
+        elif yt.shape != rows:
+            raise ValueError(f"labels {yt.shape} do not match y_pred {yp.shape}")
+        ints = np.trunc(yt).astype(np.int64)
+        if ignore_class is None:
+            valid = np.ones(yt.shape, bool)
+        elif self.profile == "keras3":
+            valid = yt != F(ignore_class)  # compared as floats, before the cast
+        else:
+            valid = ints != int(ignore_class)
+        k = yp.shape[ax]
+        if np.any(valid & ((ints < 0) | (ints >= k))):
+            raise ValueError(f"a label is outside [0, {k})")
+        x = np.moveaxis(yp, ax, -1).reshape(yt.shape + (k,))
+        return np.where(valid, ints, 0), valid, x
+
+    def _scce_log_probs(self, x, from_logits):
+        """Log-probabilities along the last axis: Keras 3 renormalises, then clips."""
+        if from_logits:
+            d = x - np.max(x, axis=-1, keepdims=True)
+            return d - np.log(np.sum(np.exp(d), axis=-1, keepdims=True))
+        p = x / np.sum(x, axis=-1, keepdims=True)
+        return np.log(np.clip(p, self.eps, F(1.0) - self.eps))
+
+    def _scce(self, y_true, y_pred, from_logits, axis, ignore_class, squeeze_last=False):
+        ints, valid, x = self._scce_rows(y_true, y_pred, axis, ignore_class, squeeze_last)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lp = self._scce_log_probs(x, from_logits)
+        loss = -np.take_along_axis(lp, ints[..., None], axis=-1)[..., 0]
+        return np.where(valid, loss, F(0)).astype(F), (None if ignore_class is None else valid)
+
+    def sparse_categorical_crossentropy(self, y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
+        return self._scce(y_true, y_pred, from_logits, axis, ignore_class)[0]
+
+    def ops_sparse_categorical_crossentropy(self, target, output, from_logits=False, axis=-1):
+        return self._scce(target, output, from_logits, axis, None, squeeze_last=True)[0]
+
+    def _mask_weight(self, mask, reduction):
+        """Keras 3 apply_mask: valid entries weigh total / valid under a mean (divide_no_nan)."""
+        m = mask.astype(F)
+        if reduction in ("sum_over_batch_size", "mean"):
+            valid = np.sum(m, dtype=F)
+            m = m * (F(m.size) / valid if valid else F(0))
+        return m
+
+    def SparseCategoricalCrossentropy(  # noqa: N802
+        self, from_logits=False, ignore_class=None, reduction="sum_over_batch_size", axis=-1
+    ):
+        if reduction not in self.reductions:
+            raise ValueError(f"reduction {reduction!r} is not accepted")
+
+        def call(y_true, y_pred, sample_weight=None):
+            yt, yp = self._align_inputs(np.asarray(y_true, F), np.asarray(y_pred, F))
+            values, mask = self._scce(yt, yp, from_logits, axis, ignore_class)
+            w = None if sample_weight is None else np.asarray(sample_weight, F)
+            if mask is not None:
+                m = self._mask_weight(mask, reduction)
+                if w is not None:
+                    m, w = self._align_weight(m, w)
+                    w = w * m
+                else:
+                    w = m
+            if w is not None:
+                values, w = self._align_weight(values, w)
+                values = values * w
+            return self._reduce(values, w, reduction)
+
+        return call
+
+    # ------------------------------------------------------------------ metric
     def metrics_BinaryCrossentropy(self, from_logits=False, label_smoothing=0.0):  # noqa: N802
         return _Metric(self, self.binary_crossentropy, {"from_logits": from_logits, "label_smoothing": label_smoothing})
 
@@ -333,3 +418,23 @@ class NumpyKeras2(NumpyKeras):
             values = np.mean(values, axis=tuple(range(w.ndim, values.ndim)), dtype=F)
             w = np.broadcast_to(w, values.shape)
         return np.sum(values * w, dtype=F), np.sum(w, dtype=F)
+
+    def _scce_log_probs(self, x, from_logits):
+        """tf_keras: log(clip(p)) goes to the softmax cross-entropy: renormalised after the clip."""
+        if not from_logits:
+            x = np.log(np.clip(x, self.eps, F(1.0) - self.eps))
+        return super()._scce_log_probs(x, True)
+
+    def ops_sparse_categorical_crossentropy(self, target, output, from_logits=False, axis=-1, ignore_class=None):
+        return self._scce(target, output, from_logits, axis, ignore_class)[0]
+
+    def _mask_weight(self, mask, reduction):
+        """tf_keras apply_valid_mask: total / valid, NaN when nothing is valid."""
+        m = mask.astype(F)
+        if reduction in ("auto", "sum_over_batch_size"):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                m = m * (F(m.size) / np.sum(m, dtype=F))
+        return m
+
+    def SparseCategoricalCrossentropy(self, from_logits=False, ignore_class=None, reduction="auto"):  # noqa: N802
+        return super().SparseCategoricalCrossentropy(from_logits, ignore_class, reduction)
