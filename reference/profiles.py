@@ -50,6 +50,13 @@ class Profile:
     #: the sum of the weights broadcast over every element) or "samples" (Keras 3
     #: ``Mean``: values and weights are reduced to one per sample first).
     metric_count: str
+    #: ``binary_focal_crossentropy(from_logits=True)``: the BCE factor is computed from
+    #: "probabilities" (Keras 3: ``ops.sigmoid`` then ``ops.binary_crossentropy(from_logits=False)``,
+    #: so the clipped probability path; keras/src/losses/losses.py@v3.15.1) or from the
+    #: "logits" (Keras 2: ``backend.binary_crossentropy(target, output, from_logits)``, the
+    #: exact ``sigmoid_cross_entropy_with_logits``; tf_keras/backend.py@v2.21.0). Both take the
+    #: focal factor from ``sigmoid(x)``.
+    binary_focal_logits_bce: str
 
 
 KERAS3 = Profile(
@@ -64,6 +71,7 @@ KERAS3 = Profile(
     default_reduction="sum_over_batch_size",
     loss_weight_alignment="right_aligned",
     metric_count="samples",
+    binary_focal_logits_bce="probabilities",
 )
 
 KERAS2 = Profile(
@@ -78,6 +86,7 @@ KERAS2 = Profile(
     default_reduction="auto",
     loss_weight_alignment="expand_trailing",
     metric_count="elements",
+    binary_focal_logits_bce="logits",
 )
 
 PROFILES: dict[str, Profile] = {p.name: p for p in (KERAS3, KERAS2)}
