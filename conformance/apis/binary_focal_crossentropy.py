@@ -46,9 +46,7 @@ def _focal_params(rng) -> dict:
 
 def function_cases() -> Iterator[Case]:
     rng = np.random.default_rng(20261301)
-    yield Case(
-        "doc-bfce-function", FN, "core", {"gamma": 2.0}, DOC_FN, "docstring (keras3 and keras2): [0.330, 0.206]"
-    )
+    yield Case("doc-bfce-function", FN, "core", {"gamma": 2.0}, DOC_FN, "docstring (keras3 and keras2): [0.330, 0.206]")
     yield Case(
         "doc-bfce-function-default-gamma",
         FN,
@@ -229,10 +227,20 @@ def class_cases() -> Iterator[Case]:
         }
         doc = "docstring (keras3 and tf_keras)"
         yield Case(
-            f"doc-bfce-class-ex1{sfx}", CLS, "core", {"gamma": 2.0, **logits, **b}, DOC1, f"{doc}: {printed['ex1'][balance]}"
+            f"doc-bfce-class-ex1{sfx}",
+            CLS,
+            "core",
+            {"gamma": 2.0, **logits, **b},
+            DOC1,
+            f"{doc}: {printed['ex1'][balance]}",
         )
         yield Case(
-            f"doc-bfce-class-ex2{sfx}", CLS, "core", {"gamma": 3.0, **logits, **b}, DOC2, f"{doc}: {printed['ex2'][balance]}"
+            f"doc-bfce-class-ex2{sfx}",
+            CLS,
+            "core",
+            {"gamma": 3.0, **logits, **b},
+            DOC2,
+            f"{doc}: {printed['ex2'][balance]}",
         )
         yield Case(
             f"doc-bfce-class-ex2-weighted{sfx}",
