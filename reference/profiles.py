@@ -72,6 +72,13 @@ class Profile:
     #: The smallest rank of ``y_pred`` that ``ignore_class`` works with: keras3 1; keras2 2 (its
     #: boolean mask of a scalar label raises "mask cannot be scalar").
     scce_ignore_class_min_rank: int
+    #: ``binary_focal_crossentropy(from_logits=True)``: the BCE factor is computed from
+    #: "probabilities" (Keras 3: ``ops.sigmoid`` then ``ops.binary_crossentropy(from_logits=False)``,
+    #: so the clipped probability path; keras/src/losses/losses.py@v3.15.1) or from the
+    #: "logits" (Keras 2: ``backend.binary_crossentropy(target, output, from_logits)``, the
+    #: exact ``sigmoid_cross_entropy_with_logits``; tf_keras/backend.py@v2.21.0). Both take the
+    #: focal factor from ``sigmoid(x)``.
+    binary_focal_logits_bce: str
 
 
 KERAS3 = Profile(
@@ -93,6 +100,7 @@ KERAS3 = Profile(
     scce_op_ignore_class=False,
     masked_mean_divide_no_nan=True,
     scce_ignore_class_min_rank=1,
+    binary_focal_logits_bce="probabilities",
 )
 
 KERAS2 = Profile(
@@ -114,6 +122,7 @@ KERAS2 = Profile(
     scce_op_ignore_class=True,
     masked_mean_divide_no_nan=False,
     scce_ignore_class_min_rank=2,
+    binary_focal_logits_bce="logits",
 )
 
 PROFILES: dict[str, Profile] = {p.name: p for p in (KERAS3, KERAS2)}

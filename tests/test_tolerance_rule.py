@@ -194,3 +194,70 @@ def test_sparse_loss_class_ignore_class_averages_over_valid_entries_only():
     v, tol = float(r.value[()]), float(tolerance_of(r)[()])
     assert abs(v - 0.9549014) <= tol < 2e-6
     assert abs(0.7161760 - v) > tol
+def test_binary_focal_factor_of_a_small_p_gets_room_for_one_minus_one_minus_p():
+    """y = 0, p = 1e-3, gamma = 2: Keras' focal factor is (1 - float32(1 - p))^2, off by up to
+    2^-25 / p relatively; the float32 algorithm passes, a 1e-3 relative error does not."""
+    from reference.binary_focal import binary_focal_crossentropy
+
+    r = binary_focal_crossentropy(F([0]), F([1e-3]), gamma=2.0)
+    v, tol = float(r.value[()]), float(tolerance_of(r)[()])
+    assert abs(v - 1.0005005e-09) < 1e-16
+    s = F(1e-3)
+    keras_f32 = float((F(1) - (F(1) - s)) ** F(2) * -np.log(F(1) - s))
+    assert abs(keras_f32 - v) <= tol
+    assert 1e-3 * v > tol
+
+
+def test_binary_focal_logits_keras3_clips_and_the_exact_logit_path_is_caught():
+    """Logit 40, label 0: keras3 (sigmoid, then the clipped BCE) gives 15.942385; Keras 3 on
+    tensorflow and keras2 compute the exact 40 and are far outside keras3's tolerance."""
+    from reference.binary_focal import binary_focal_crossentropy
+
+    r3 = binary_focal_crossentropy(F([0]), F([40]), from_logits=True)
+    r2 = binary_focal_crossentropy(F([0]), F([40]), from_logits=True, profile="keras2")
+    v3, tol3 = float(r3.value[()]), float(tolerance_of(r3)[()])
+    assert abs(v3 - 15.942385) < 1e-6 and abs(float(r2.value[()]) - 40.0) < 1e-6
+    assert abs(40.0 - v3) > 1e5 * tol3
+
+
+def test_binary_focal_factor_of_a_rounded_sigmoid_is_allowed():
+    """Logit 10, label 1, gamma 2: 1 - float32(sigmoid(10)) carries the sigmoid's rounding."""
+    from reference.binary_focal import binary_focal_crossentropy
+
+    r = binary_focal_crossentropy(F([1]), F([10]), from_logits=True, gamma=2.0)
+    v, tol = float(r.value[()]), float(tolerance_of(r)[()])
+    s = F(1) / (F(1) + np.exp(F(-10)))
+    keras_f32 = float((F(1) - s) ** F(2) * -np.log(s))
+    assert abs(keras_f32 - v) <= tol < 0.05 * v
+
+
+def test_binary_focal_gamma_0_is_binary_crossentropy():
+    from reference.binary_focal import binary_focal_crossentropy
+
+    yt, yp = F([[0, 1, 1, 0]]), F([[0.3, 0.6, 1e-9, 1.0]])
+    for profile in ("keras3", "keras2"):
+        a = binary_focal_crossentropy(yt, yp, gamma=0.0, profile=profile)
+        b = binary_crossentropy(yt, yp, profile=profile)
+        assert a.value[0] == b.value[0]
+
+
+def test_generalized_ce_near_q_0_allows_the_cancellation_of_1_minus_p_to_the_q():
+    """p = 0.5, q = 1e-3: 0.69290701 with a tolerance of 1.8e-4; float32 (1 - 0.5^q)/q is well
+    inside, and the q -> 0 limit ln 2 is caught."""
+    from reference.gce import categorical_generalized_cross_entropy
+
+    r = categorical_generalized_cross_entropy(F(0), F([0.5, 0.5]), q=1e-3)
+    v, tol = float(r.value[()]), float(tolerance_of(r)[()])
+    assert abs(v - 0.69290701) < 1e-8 and 1.7e-4 < tol < 1.9e-4
+    keras_f32 = float((F(1) - np.power(F(0.5), F(1e-3))) / F(1e-3))
+    assert abs(keras_f32 - v) <= 0.1 * tol
+    assert abs(np.log(2) - v) > tol
+
+
+def test_generalized_ce_of_the_docstring_still_catches_a_relative_error_of_1e_5():
+    """p^q (0.84, 0.89) cancels about 5x in 1 - p^q: some tens of ulps, well under 1e-5."""
+    from reference.gce import categorical_generalized_cross_entropy
+
+    r = categorical_generalized_cross_entropy(F([0, 1]), F([[0.7, 0.3], [0.2, 0.8]]), q=0.5)
+    for v, tol in zip(r.value, tolerance_of(r)):
+        assert float(tol) / ulp32(v) <= 40 and float(tol) < 1e-5 * float(v)

@@ -170,6 +170,45 @@ class PoissonSumOverLastAxis(NumpyKeras3):
         return super().poisson(y_true, y_pred) * F(np.shape(y_pred)[-1])
 
 
+class BfceAlphaOnTheWrongClass(NumpyKeras3):
+    """Class balancing with alpha for class 0 and 1 - alpha for class 1."""
+
+    def binary_focal_crossentropy(self, y_true, y_pred, alpha=0.25, **k):
+        return super().binary_focal_crossentropy(y_true, y_pred, alpha=1 - alpha, **k)
+
+
+class BfceFocalFactorFromUnsmoothedLabel(NumpyKeras3):
+    """The focal factor's p_t from the raw label; Keras uses the smoothed one."""
+
+    def binary_focal_crossentropy(self, y_true, y_pred, gamma=2.0, label_smoothing=0.0, axis=-1, **k):
+        yt, yp = np.asarray(y_true, F), np.asarray(y_pred, F)
+        z = self._smooth_binary(yt, label_smoothing) if label_smoothing else yt
+        bce = self._bce_probs(z, yp)
+        p_t = yt * yp + (F(1) - yt) * (F(1) - yp)
+        return np.mean(np.power(F(1) - p_t, F(gamma)) * bce, axis=axis, dtype=F)
+
+
+class BfceExactLogitsInKeras3(NumpyKeras3):
+    """keras2's (and Keras 3 on tensorflow's) exact BCE of the logits, claimed as keras3."""
+
+    _bfce_bce = NumpyKeras2._bfce_bce
+
+
+class GceMultipliesByQ(NumpyKeras3):
+    """``(1 - p ** q) * q`` instead of ``/ q``."""
+
+    def categorical_generalized_cross_entropy(self, y_true, y_pred, q):
+        return super().categorical_generalized_cross_entropy(y_true, y_pred, q) * F(q) * F(q)
+
+
+class GceRenormalises(NumpyKeras3):
+    """Renormalises ``y_pred`` along the last axis first; Keras takes the entry as it is."""
+
+    def categorical_generalized_cross_entropy(self, y_true, y_pred, q):
+        yp = np.asarray(y_pred, F)
+        return super().categorical_generalized_cross_entropy(y_true, yp / np.sum(yp, axis=-1, keepdims=True), q)
+
+
 BROKEN = {
     "wrong-epsilon": (WrongEpsilon, "bce-edge-prob-0-y1-ls0"),
     "smoothing-toward-one": (SmoothingTowardOne, "bce-edge-logit-16-y1-ls0p1"),
@@ -197,6 +236,11 @@ BROKEN = {
     "poisson-clip-instead-of-eps": (PoissonClipInsteadOfEps, "poisson-edge-pred-eps"),
     "poisson-sum-over-last-axis": (PoissonSumOverLastAxis, "doc-poisson-function"),
     "smoothing-k-from-axis": (SmoothingKFromAxis, "focal-sweep-logits-ls0p1-g0-shape2x3x4-axis1-alphascalar"),
+    "bfce-alpha-on-the-wrong-class": (BfceAlphaOnTheWrongClass, "doc-bfce-class-ex1-balanced"),
+    "bfce-focal-factor-from-unsmoothed-label": (BfceFocalFactorFromUnsmoothedLabel, "bfce-edge-prob-1em4-y1-ls0p1-g2"),
+    "bfce-exact-logits-in-keras3": (BfceExactLogitsInKeras3, "bfce-edge-logit-40-y0-ls0-g2"),
+    "gce-multiplies-by-q": (GceMultipliesByQ, "doc-gce-function"),
+    "gce-renormalises": (GceRenormalises, "gce-edge-unnormalised"),
 }
 
 
@@ -401,3 +445,52 @@ class Float64InsideScce(NumpyKeras3):
 
 
 ROUNDS_DIFFERENTLY = ROUNDS_DIFFERENTLY + (Float64InsideScce,)
+class Float64InsideBfce(NumpyKeras3):
+    """Binary focal crossentropy in float64 (exact sigmoid, log1p), the float32 constants
+    and the clip of Keras 3, rounded once."""
+
+    def binary_focal_crossentropy(
+        self,
+        y_true,
+        y_pred,
+        apply_class_balancing=False,
+        alpha=0.25,
+        gamma=2.0,
+        from_logits=False,
+        label_smoothing=0.0,
+        axis=-1,
+    ):
+        yt, yp = np.asarray(y_true, np.float64), np.asarray(y_pred, np.float64)
+        if yt.shape != yp.shape:
+            raise ValueError("shapes differ")
+        if label_smoothing:
+            yt = yt * (1.0 - label_smoothing) + 0.5 * label_smoothing
+        with np.errstate(over="ignore"):
+            s = 1 / (1 + np.exp(-yp)) if from_logits else yp
+        p = np.clip(s, float(self.eps), float(F(1) - self.eps))
+        bce = -(yt * np.log(p) + (1 - yt) * np.log1p(-p))
+        loss = (1 - (yt * s + (1 - yt) * (1 - s))) ** float(gamma) * bce
+        if apply_class_balancing:
+            loss = (yt * alpha + (1 - yt) * (1 - alpha)) * loss
+        return np.mean(loss, axis=axis).astype(F)
+
+
+class Float64InsideGce(NumpyKeras3):
+    """Generalized cross entropy in float64 (``-expm1(q log p) / q``), rounded once."""
+
+    def categorical_generalized_cross_entropy(self, y_true, y_pred, q):
+        yp = np.asarray(y_pred, np.float64)
+        labels = np.trunc(np.asarray(y_true, np.float64)).astype(np.int64)
+        p = np.sum(yp * (labels[..., None] == np.arange(yp.shape[-1])), axis=-1)
+        with np.errstate(divide="ignore"):
+            return (-np.expm1(q * np.log(p)) / q).astype(F)
+
+
+ROUNDS_DIFFERENTLY = (
+    Float64Inside,
+    Float64InsideCce,
+    Log1pVariant,
+    SequentialSums,
+    Float64InsideBfce,
+    Float64InsideGce,
+)

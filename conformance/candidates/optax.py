@@ -31,6 +31,15 @@
 * ``ops.categorical_crossentropy`` with ``from_logits=True``:
   ``optax.softmax_cross_entropy(logits, labels, axis)`` as it is (and the same shape check);
   probabilities are skipped.
+* ``binary_focal_crossentropy`` with ``from_logits=True``: ``optax.sigmoid_focal_loss(logits,
+  labels, alpha, gamma)`` (elementwise: ``sigmoid_binary_cross_entropy`` times
+  ``(1 - p_t) ** gamma``, then ``alpha * z + (1 - alpha) * (1 - z)``), which is Keras' focal
+  factor and class weight. The adapter adds Keras' label smoothing (``y*(1-ls) + 0.5*ls``,
+  before the loss, so the focal factor sees the smoothed label as in Keras), passes
+  ``alpha`` only with ``apply_class_balancing=True`` (``alpha=None`` otherwise), and takes the
+  mean over ``axis``. optax's BCE factor is the exact one of the logits, where Keras 3 clips
+  ``sigmoid(x)``: saturated logits are listed deviations. Probability inputs are skipped.
+  ``BinaryFocalCrossentropy``: that per sample, then the Keras 3 loss-class steps.
 
 PYTEST_DONT_REWRITE: pytest loads this package as its plugin; its asserts need no rewriting, and skipping it keeps start-up fast.
 """
@@ -201,3 +210,31 @@ class OptaxCandidate:
         return keras3_masked_loss_class(
             lambda yt, yp: self._sparse(yt, yp, from_logits, axis, ignore_class, False), reduction
         )
+    def binary_focal_crossentropy(
+        self,
+        y_true,
+        y_pred,
+        apply_class_balancing=False,
+        alpha=0.25,
+        gamma=2.0,
+        from_logits=False,
+        label_smoothing=0.0,
+        axis=-1,
+    ):
+        if not from_logits:
+            raise Unsupported("optax's sigmoid_focal_loss takes logits; it has no probability-input focal loss")
+        jnp = self._jnp
+        if np.shape(y_true) != np.shape(y_pred):
+            raise ValueError(f"shapes differ: {np.shape(y_true)} vs {np.shape(y_pred)}")
+        z = jnp.asarray(y_true, jnp.float32)
+        if label_smoothing:
+            z = z * (1.0 - label_smoothing) + 0.5 * label_smoothing
+        elem = self._optax.sigmoid_focal_loss(
+            jnp.asarray(y_pred, jnp.float32), z, alpha=alpha if apply_class_balancing else None, gamma=gamma
+        )
+        return np.asarray(jnp.mean(elem, axis=axis))
+
+    def BinaryFocalCrossentropy(self, reduction="sum_over_batch_size", **params):  # noqa: N802
+        if not params.get("from_logits"):
+            raise Unsupported("optax's sigmoid_focal_loss takes logits; it has no probability-input focal loss")
+        return keras3_loss_class(lambda yt, yp: self.binary_focal_crossentropy(yt, yp, **params), reduction)

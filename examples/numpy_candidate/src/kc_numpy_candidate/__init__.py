@@ -1,5 +1,7 @@
 """Keras' BCE, categorical CE, categorical focal CE, KL divergence, Poisson, their loss
 classes, their metrics and the backend crossentropy ops, in float32 numpy.
+"""Keras' BCE, binary focal CE, categorical CE, categorical focal CE, generalized CE (Keras 3),
+KL divergence, Poisson, their loss classes and the BCE metric, in float32 numpy.
 
 An example third-party candidate for keras-conformance: it implements the candidate
 protocol (``conformance.candidates.base``) with nothing but numpy, for both profiles.
@@ -65,6 +67,43 @@ class NumpyKeras:
             yt = self._smooth_binary(yt, label_smoothing)
         elem = self._bce_logits(yt, yp) if from_logits else self._bce_probs(yt, yp)
         return np.mean(elem, axis=axis, dtype=F)
+
+    def _bfce_bce(self, z, x, s, from_logits):
+        """Keras 3's binary focal BCE: sigmoid first, then the clipped probability path."""
+        return self._bce_probs(z, s)
+
+    def binary_focal_crossentropy(
+        self,
+        y_true,
+        y_pred,
+        apply_class_balancing=False,
+        alpha=0.25,
+        gamma=2.0,
+        from_logits=False,
+        label_smoothing=0.0,
+        axis=-1,
+    ):
+        yt, yp = self._check_shapes(np.asarray(y_true, F), np.asarray(y_pred, F))
+        if label_smoothing:
+            yt = self._smooth_binary(yt, label_smoothing)
+        if from_logits:
+            with np.errstate(over="ignore"):
+                s = F(1) / (F(1) + np.exp(-yp))
+        else:
+            s = yp
+        bce = self._bfce_bce(yt, yp, s, from_logits)
+        p_t = yt * s + (F(1) - yt) * (F(1) - s)
+        loss = np.power(F(1) - p_t, F(gamma)) * bce
+        if apply_class_balancing:
+            loss = (yt * F(alpha) + (F(1) - yt) * F(1 - alpha)) * loss
+        return np.mean(loss, axis=axis, dtype=F)
+
+    def categorical_generalized_cross_entropy(self, y_true, y_pred, q):
+        yp = np.asarray(y_pred, F)
+        labels = np.trunc(np.asarray(y_true, F)).astype(np.int64)  # cast to int: toward zero
+        one_hot = (labels[..., None] == np.arange(yp.shape[-1])).astype(F)  # a negative label: zeros
+        p = np.sum(yp * one_hot, axis=-1, dtype=F)
+        return (F(1) - np.power(p, F(q))) / F(q)
 
     def categorical_focal_crossentropy(
         self, y_true, y_pred, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0, axis=-1
@@ -155,6 +194,14 @@ class NumpyKeras:
 
     def CategoricalFocalCrossentropy(self, reduction="sum_over_batch_size", **kw):  # noqa: N802
         return self._loss_class(self.categorical_focal_crossentropy, reduction, kw)
+
+    def BinaryFocalCrossentropy(self, reduction="sum_over_batch_size", **kw):  # noqa: N802
+        return self._loss_class(self.binary_focal_crossentropy, reduction, kw)
+
+    def CategoricalGeneralizedCrossEntropy(self, q=0.5, reduction="sum_over_batch_size"):  # noqa: N802
+        if not 0 < q < 1:
+            raise ValueError("q must be in the interval (0, 1)")
+        return self._loss_class(self.categorical_generalized_cross_entropy, reduction, {"q": q})
 
     def CategoricalCrossentropy(self, reduction="sum_over_batch_size", **kw):  # noqa: N802
         return self._loss_class(self.categorical_crossentropy, reduction, kw)
@@ -379,6 +426,13 @@ class NumpyKeras2(NumpyKeras):
 
     def CategoricalFocalCrossentropy(self, reduction="auto", **kw):  # noqa: N802
         return self._loss_class(self.categorical_focal_crossentropy, reduction, kw)
+
+    def BinaryFocalCrossentropy(self, reduction="auto", **kw):  # noqa: N802
+        return self._loss_class(self.binary_focal_crossentropy, reduction, kw)
+
+    def _bfce_bce(self, z, x, s, from_logits):
+        """tf_keras hands the logits themselves to its BCE: the exact logits path."""
+        return self._bce_logits(z, x) if from_logits else self._bce_probs(z, s)
 
     def CategoricalCrossentropy(self, reduction="auto", **kw):  # noqa: N802
         return self._loss_class(self.categorical_crossentropy, reduction, kw)

@@ -1,0 +1,183 @@
+"""``binary_focal_crossentropy``: binary crossentropy times a focal factor, per profile.
+
+Per element, with ``z`` the (smoothed) label (``y * (1 - ls) + 0.5 * ls``, as BCE:
+``reference.smoothing``) and ``s`` the probability (``y_pred``, or ``sigmoid(y_pred)`` with
+``from_logits=True``), keras3 (keras/src/losses/losses.py@v3.15.1) and keras2
+(tf_keras/backend.py@v2.21.0 ``binary_focal_crossentropy``) alike:
+
+* ``bce``: the BCE of ``reference.bce``. Probabilities: ``p = clip(s, eps, 1 - eps)`` and
+  ``-(z log p + (1 - z) log(1 - p))``, keras2 with its extra ``eps`` inside both logs.
+  Logits (``Profile.binary_focal_logits_bce``): keras3 hands ``ops.sigmoid(x)`` to the
+  backend BCE with ``from_logits=False``, so it is the clipped probability path on
+  ``sigmoid(x)`` (saturating at 16.118095 / 15.942385); keras2 hands the logits to its BCE
+  with ``from_logits=True``, the exact ``max(x,0) - x z + log1p(exp(-|x|))``.
+* the focal factor from the **unclipped** ``s`` and the **smoothed** ``z``:
+  ``p_t = z s + (1 - z)(1 - s)``, ``F = (1 - p_t) ** gamma`` (``0 ** 0 = 1``: gamma 0 is BCE).
+* ``l = F * bce``; with ``apply_class_balancing`` also times
+  ``W = z * alpha + (1 - z) * (1 - alpha)`` (alpha a scalar, or ``1 - alpha`` is a TypeError; without balancing alpha is unused, a list
+  included).
+
+The result is the mean of ``l`` over ``axis``. alpha, ``1 - alpha`` (computed in Python) and
+gamma are float32 constants, as the backends make them.
+
+The rounding budget (docs/tolerance.md) adds to BCE's: the rounding of ``sigmoid(x)``
+(``SIGMOID_ROUNDINGS`` u relatively; it moves the BCE where the clip does not bind, and
+``p_t``); each inexact intermediate of ``p_t`` and ``1 - p_t``; the whole uncertainty of
+``f = 1 - p_t`` is pushed through the power exactly (``|(f + d)^g - f^g|``, not to first
+order: ``1 - (1 - s)`` for a small ``s`` can be off by a large fraction of itself); the
+weight's own roundings; and a focal factor below the smallest normal, which may be flushed.
+"""
+
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+
+from reference.bce import _logits_term, _probability_term
+from reference.errors import SpecError, UndefinedInput
+from reference.floats import (
+    CLIP_HIGH,
+    CLIP_LOW,
+    EPSILON,
+    UNIT_ROUNDOFF,
+    at_reference_precision,
+    is_f32,
+    mpf_array,
+    round_f32,
+    to_mpf,
+)
+from reference.profiles import Profile, get_profile
+from reference.smoothing import smooth_labels
+from reference.tracked import Tracked, ftz
+
+__all__ = ["binary_focal_crossentropy", "SIGMOID_ROUNDINGS", "focal_factor"]
+
+_LO, _HI, _EPS = to_mpf(CLIP_LOW), to_mpf(CLIP_HIGH), to_mpf(EPSILON)
+#: Roundings of a float32 ``sigmoid(x) = 1 / (1 + exp(-x))``, relative to its value: the
+#: exp (up to 1 ulp, 2u), the sum and the division.
+SIGMOID_ROUNDINGS = 4
+
+
+def _inexact(v) -> mpmath.mpf:
+    """``u |v|`` where storing ``v`` as a float32 rounds it, else 0."""
+    return UNIT_ROUNDOFF * abs(v) if not is_f32(v) else mpmath.mpf(0)
+
+
+def focal_factor(z, dz, s, ds, gamma):
+    """``F = (1 - p_t) ** gamma`` with ``p_t = z s + (1 - z)(1 - s)``, and its budget.
+
+    ``dz`` and ``ds`` are the absolute uncertainties of the label and of the probability
+    (the rounding of a sigmoid). The uncertainty of ``f = 1 - p_t`` is summed to first
+    order, then pushed through the power exactly, on whichever side moves ``F`` more."""
+    w, q = 1 - z, 1 - s
+    a1, a2 = z * s, w * q
+    p_t = a1 + a2
+    f = 1 - p_t
+    df = abs(s - q) * dz + abs(z - w) * ds
+    df += _inexact(a1) + _inexact(w) * abs(q) + _inexact(q) * abs(w) + _inexact(a2) + _inexact(p_t) + _inexact(f)
+    if gamma == 0:
+        return mpmath.mpf(1), mpmath.mpf(0), f
+    if f < 0:
+        raise UndefinedInput("1 - p_t < 0 (a probability outside [0, 1]): a negative base of a power")
+    big = f + df
+    small = max(f - df, mpmath.mpf(0))
+    F = f**gamma
+    dF = max(abs(big**gamma - F), abs(F - small**gamma))
+    return F, dF, f
+
+
+def _element(y, x, z, dz, *, from_logits, gamma, gamma_exact, balance, alpha, prof):
+    u = UNIT_ROUNDOFF
+    if from_logits:
+        s = 1 / (1 + mpmath.exp(-x))
+        ds = SIGMOID_ROUNDINGS * u * s if not is_f32(s) else mpmath.mpf(0)
+    else:
+        s, ds = x, mpmath.mpf(0)
+    # the BCE factor
+    if from_logits and prof.binary_focal_logits_bce == "logits":
+        bce, dbce = _logits_term(x, z, dz)
+    else:
+        double = prof.bce_double_epsilon and not from_logits
+        bce, dbce = _probability_term(s, z, dz, double)
+        if ds and _LO < s < _HI:  # the rounded sigmoid moves the clipped path where the clip does not bind
+            a, b = (s + _EPS, 1 - s + _EPS) if double else (s, 1 - s)
+            dbce += abs(-z / a + (1 - z) / b) * ds
+    # the focal factor
+    F, dF, f = focal_factor(z, dz, s, ds, gamma)
+    if gamma != 0 and gamma != gamma_exact and f > 0:  # a float64 implementation uses the exact gamma
+        dF += abs(F * mpmath.log(f)) * abs(gamma - gamma_exact)
+    # the class-balancing weight
+    W, dW = mpmath.mpf(1), mpmath.mpf(0)
+    if balance:
+        a32, c32, a_exact = alpha
+        wz = 1 - z
+        b1, b2 = z * a32, wz * c32
+        W = b1 + b2
+        dW = abs(a32 - c32) * dz + _inexact(b1) + _inexact(wz) * c32 + _inexact(b2) + _inexact(W)
+        dW += abs(z) * abs(a32 - a_exact) + abs(wz) * abs(c32 - (1 - a_exact))
+    loss = W * F * bce
+    budget = abs(W * F) * dbce + abs(W * bce) * (dF + ftz(F)) + abs(F * bce) * dW
+    return loss, budget
+
+
+@at_reference_precision
+def binary_focal_crossentropy(
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    *,
+    apply_class_balancing: bool = False,
+    alpha: float = 0.25,
+    gamma: float = 2.0,
+    from_logits: bool = False,
+    label_smoothing: float = 0.0,
+    axis: int = -1,
+    profile: str | Profile = "keras3",
+) -> Tracked:
+    """``keras.losses.binary_focal_crossentropy``: the elementwise loss, mean over ``axis``."""
+    prof = get_profile(profile)
+    yt, yp = mpf_array(y_true), mpf_array(y_pred)
+    if yt.shape != yp.shape:
+        if not prof.bce_broadcasts_shapes:
+            raise SpecError(
+                "shape_mismatch",
+                f"y_true shape {yt.shape} != y_pred shape {yp.shape} ({prof.name} requires equal shapes)",
+            )
+        try:
+            yt, yp = np.broadcast_arrays(yt, yp)
+        except ValueError:
+            raise SpecError(
+                "shape_mismatch", f"y_true shape {yt.shape} and y_pred shape {yp.shape} do not broadcast"
+            ) from None
+    if apply_class_balancing and np.ndim(alpha) != 0:
+        # ``1 - alpha`` on a Python list: a TypeError in both profiles
+        raise SpecError("alpha_shape", "with apply_class_balancing, alpha must be a scalar (1 - list is a TypeError)")
+    ndim = yp.ndim
+    if ndim == 0:
+        raise SpecError("rank", "binary_focal_crossentropy needs inputs of rank >= 1")
+    if not -ndim <= axis < ndim:
+        raise SpecError("axis", f"axis {axis} is out of range for rank {ndim}")
+    if label_smoothing:
+        z, dz = smooth_labels(yt, label_smoothing, mpmath.mpf(1) / 2, prof)
+    else:
+        z, dz = yt, np.full(yt.shape, mpmath.mpf(0), dtype=object)
+    gamma_exact = to_mpf(gamma)
+    gamma32 = round_f32(gamma_exact)
+    alpha_c = None  # unused without class balancing (any alpha is accepted then)
+    if apply_class_balancing:
+        alpha_c = (round_f32(to_mpf(alpha)), round_f32(to_mpf(1.0 - float(alpha))), to_mpf(alpha))
+    loss = np.empty(yp.shape, dtype=object)
+    budget = np.empty(yp.shape, dtype=object)
+    for idx in np.ndindex(*yp.shape):
+        loss[idx], budget[idx] = _element(
+            yt[idx],
+            yp[idx],
+            z[idx],
+            dz[idx],
+            from_logits=from_logits,
+            gamma=gamma32,
+            gamma_exact=gamma_exact,
+            balance=apply_class_balancing,
+            alpha=alpha_c,
+            prof=prof,
+        )
+    return Tracked.elementwise(loss, budget).mean(axis=axis % ndim)
