@@ -1,7 +1,6 @@
-"""Keras' BCE, categorical CE, categorical focal CE, KL divergence, Poisson, their loss
-classes, their metrics and the backend crossentropy ops, in float32 numpy.
-"""Keras' BCE, binary focal CE, categorical CE, categorical focal CE, generalized CE (Keras 3),
-KL divergence, Poisson, their loss classes and the BCE metric, in float32 numpy.
+"""Keras' BCE, binary focal CE, categorical CE, sparse categorical CE, categorical focal CE,
+generalized CE (Keras 3), KL divergence, Poisson, their loss classes, their metrics and the
+backend crossentropy ops, in float32 numpy.
 
 An example third-party candidate for keras-conformance: it implements the candidate
 protocol (``conformance.candidates.base``) with nothing but numpy, for both profiles.
