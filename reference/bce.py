@@ -33,6 +33,7 @@ from reference.floats import (
     mpf_array,
     to_mpf,
 )
+from reference.memo import profile_memo
 from reference.profiles import Profile, get_profile
 from reference.smoothing import smooth_labels
 from reference.tracked import Tracked
@@ -81,6 +82,7 @@ def _probability_term(p_in, z, dz, double_epsilon: bool):
     return loss, budget
 
 
+@profile_memo
 @at_reference_precision
 def bce_elementwise(
     y_true: np.ndarray,
@@ -120,6 +122,7 @@ def bce_elementwise(
     return Tracked.elementwise(loss, budget)
 
 
+@profile_memo
 @at_reference_precision
 def binary_crossentropy(
     y_true: np.ndarray,

@@ -46,6 +46,7 @@ from reference.floats import (
     round_f32,
     to_mpf,
 )
+from reference.memo import profile_memo
 from reference.profiles import Profile, get_profile
 from reference.smoothing import smooth_labels
 from reference.tracked import Tracked, ftz
@@ -120,6 +121,7 @@ def _element(y, x, z, dz, *, from_logits, gamma, gamma_exact, balance, alpha, pr
     return loss, budget
 
 
+@profile_memo
 @at_reference_precision
 def binary_focal_crossentropy(
     y_true: np.ndarray,

@@ -27,6 +27,7 @@ import numpy as np
 
 from reference.errors import SpecError, UndefinedInput
 from reference.floats import CLIP_HIGH, CLIP_LOW, UNIT_ROUNDOFF, at_reference_precision, mpf_array, to_mpf
+from reference.memo import profile_memo
 from reference.profiles import Profile, get_profile
 from reference.smoothing import smooth_labels
 from reference.tracked import Tracked, ftz
@@ -91,6 +92,7 @@ def _probability_row(z_row, dz_row, x_row):
     return loss, budget, magnitude
 
 
+@profile_memo
 @at_reference_precision
 def categorical_crossentropy(
     y_true: np.ndarray,

@@ -24,6 +24,7 @@ import numpy as np
 
 from reference.errors import SpecError, UndefinedInput
 from reference.floats import CLIP_HIGH, CLIP_LOW, UNIT_ROUNDOFF, at_reference_precision, is_f32, mpf_array, to_mpf
+from reference.memo import profile_memo
 from reference.profiles import Profile, get_profile
 from reference.smoothing import smooth_labels
 from reference.tracked import Tracked, ftz
@@ -75,6 +76,7 @@ def _row(y_row, dz_row, x_row, alpha_row, gamma, from_logits):
     return loss, budget, magnitude
 
 
+@profile_memo
 @at_reference_precision
 def categorical_focal_crossentropy(
     y_true: np.ndarray,

@@ -31,6 +31,7 @@ import numpy as np
 
 from reference.errors import SpecError, UndefinedInput
 from reference.floats import UNIT_ROUNDOFF, at_reference_precision, is_f32, mpf_array, round_f32, to_mpf
+from reference.memo import profile_memo
 from reference.profiles import Profile, get_profile
 from reference.tracked import Tracked
 
@@ -62,6 +63,7 @@ def _element(p, q32, q_exact):
     return loss, budget
 
 
+@profile_memo
 @at_reference_precision
 def categorical_generalized_cross_entropy(
     y_true: np.ndarray,

@@ -16,6 +16,7 @@ import numpy as np
 
 from reference.errors import SpecError
 from reference.floats import CLIP_LOW, UNIT_ROUNDOFF, at_reference_precision, is_f32, mpf_array, to_mpf
+from reference.memo import profile_memo
 from reference.profiles import Profile, get_profile
 from reference.tracked import Tracked
 
@@ -33,6 +34,7 @@ def _broadcast(yt: np.ndarray, yp: np.ndarray):
         ) from None
 
 
+@profile_memo
 @at_reference_precision
 def kl_divergence(y_true: np.ndarray, y_pred: np.ndarray, *, profile: str | Profile = "keras3") -> Tracked:
     """``keras.losses.kl_divergence``: per-element ``y log(y / p)`` after the clips, summed

@@ -16,6 +16,7 @@ import numpy as np
 
 from reference.errors import SpecError, UndefinedInput
 from reference.floats import EPSILON, UNIT_ROUNDOFF, at_reference_precision, is_f32, mpf_array, to_mpf
+from reference.memo import profile_memo
 from reference.profiles import Profile, get_profile
 from reference.tracked import Tracked
 
@@ -24,6 +25,7 @@ __all__ = ["poisson"]
 _EPS = to_mpf(EPSILON)
 
 
+@profile_memo
 @at_reference_precision
 def poisson(y_true: np.ndarray, y_pred: np.ndarray, *, profile: str | Profile = "keras3") -> Tracked:
     """``keras.losses.poisson``: per-element ``p - y log(p + eps)``, mean over the last axis.

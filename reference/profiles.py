@@ -12,9 +12,20 @@ from dataclasses import dataclass
 __all__ = ["Profile", "KERAS3", "KERAS2", "PROFILES", "get_profile"]
 
 
+#: The fields read while a ``reference.memo.profile_memo`` function runs (a stack: one set
+#: per call in progress). Reading a field is how a reference function depends on a profile.
+READS: list[set[str]] = []
+
+
 @dataclass(frozen=True)
 class Profile:
     """One generation of Keras' semantics for the seed functions."""
+
+    def __getattribute__(self, name):
+        if READS and not name.startswith("_"):
+            for fields in READS:
+                fields.add(name)
+        return object.__getattribute__(self, name)
 
     name: str
     describes: str

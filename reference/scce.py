@@ -39,6 +39,7 @@ import numpy as np
 from reference.cce import _logits_row, _probability_row
 from reference.errors import SpecError
 from reference.floats import CLIP_HIGH, CLIP_LOW, UNIT_ROUNDOFF, at_reference_precision, mpf_array, to_mpf
+from reference.memo import profile_memo
 from reference.profiles import Profile, get_profile
 from reference.tracked import Tracked
 
@@ -111,6 +112,7 @@ def _labels_for_rows(
     return yt
 
 
+@profile_memo
 @at_reference_precision
 def _scce(y_true, y_pred, *, from_logits, ignore_class, axis, prof: Profile, squeeze: str):
     """The per-row losses and the Keras mask (``None`` without ``ignore_class``)."""
