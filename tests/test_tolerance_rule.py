@@ -164,6 +164,8 @@ def test_a_metric_reuses_its_functions_budget_and_only_adds_the_counts_terms():
             assert abs(got.value[()] - loss.value[()]) < 1e-30
             t_m, t_l = float(tolerance_of(got)[()]), float(tolerance_of(loss)[()])
             assert t_l <= t_m <= 1.5 * t_l
+
+
 def test_sparse_categorical_crossentropy_docstring_and_the_two_probability_paths():
     """docs/tolerance.md: keras3 renormalises then clips, keras2 clips then log-softmaxes;
     on the docstring both are inside each other's tolerance, on an unnormalised row or a
@@ -194,6 +196,8 @@ def test_sparse_loss_class_ignore_class_averages_over_valid_entries_only():
     v, tol = float(r.value[()]), float(tolerance_of(r)[()])
     assert abs(v - 0.9549014) <= tol < 2e-6
     assert abs(0.7161760 - v) > tol
+
+
 def test_binary_focal_factor_of_a_small_p_gets_room_for_one_minus_one_minus_p():
     """y = 0, p = 1e-3, gamma = 2: Keras' focal factor is (1 - float32(1 - p))^2, off by up to
     2^-25 / p relatively; the float32 algorithm passes, a 1e-3 relative error does not."""

@@ -391,6 +391,8 @@ class Float64InsideOps(NumpyKeras3):
 
 
 ROUNDS_DIFFERENTLY = ROUNDS_DIFFERENTLY + (Float64InsideOps,)
+
+
 # --------------------------------------------------------------------------- sparse categorical crossentropy
 class ScceIgnoredLossKept(NumpyKeras3):
     """ignore_class masks the entries for the reduction but leaves their loss in the function's output."""
@@ -445,6 +447,8 @@ class Float64InsideScce(NumpyKeras3):
 
 
 ROUNDS_DIFFERENTLY = ROUNDS_DIFFERENTLY + (Float64InsideScce,)
+
+
 class Float64InsideBfce(NumpyKeras3):
     """Binary focal crossentropy in float64 (exact sigmoid, log1p), the float32 constants
     and the clip of Keras 3, rounded once."""

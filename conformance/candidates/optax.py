@@ -174,6 +174,7 @@ class OptaxCandidate:
 
     def metrics_Poisson(self, **params):  # noqa: N802
         raise Unsupported("optax has no metric objects")
+
     def _sparse(self, y_true, y_pred, from_logits, axis, ignore_class, squeeze_last):
         """``sparse_categorical_crossentropy`` with ``from_logits=True``:
         ``optax.softmax_cross_entropy_with_integer_labels(logits, labels, axis)``. The adapter
@@ -210,6 +211,7 @@ class OptaxCandidate:
         return keras3_masked_loss_class(
             lambda yt, yp: self._sparse(yt, yp, from_logits, axis, ignore_class, False), reduction
         )
+
     def binary_focal_crossentropy(
         self,
         y_true,

@@ -157,6 +157,7 @@ class TorchCandidate:
 
     def metrics_Poisson(self, **params):  # noqa: N802
         raise Unsupported("PyTorch has no metric objects (torchmetrics is a separate library)")
+
     def _sparse(self, y_true, y_pred, from_logits, axis, ignore_class, squeeze_last):
         """``sparse_categorical_crossentropy``: the kernel is ``F.cross_entropy`` (logits) or
         ``F.nll_loss`` (probabilities), both with integer targets, the class axis at dim 1
