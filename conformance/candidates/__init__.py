@@ -45,7 +45,7 @@ KERAS_BACKENDS = {
     "tensorflow": (("tensorflow",), "keras-tensorflow"),
     "torch": (("torch",), "keras-torch"),
     "numpy": (("scipy", "jax"), "keras-numpy"),
-    "openvino": (("openvino",), None),
+    "openvino": (("openvino", "scipy"), "keras-openvino"),
 }
 
 
