@@ -491,3 +491,8 @@ class NumpyKeras2(NumpyKeras):
 
     def SparseCategoricalCrossentropy(self, from_logits=False, ignore_class=None, reduction="auto"):  # noqa: N802
         return super().SparseCategoricalCrossentropy(from_logits, ignore_class, reduction)
+
+    def _scce_rows(self, y_true, y_pred, axis, ignore_class, squeeze_last):
+        if ignore_class is not None and np.ndim(y_pred) < 2:
+            raise ValueError("tf_keras' ignore_class cannot mask a scalar label (y_pred of rank 1)")
+        return super()._scce_rows(y_true, y_pred, axis, ignore_class, squeeze_last)
