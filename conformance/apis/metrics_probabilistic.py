@@ -104,8 +104,12 @@ def cce_metric_cases() -> Iterator[Case]:
             "core",
             {"from_logits": from_logits, "label_smoothing": ls, "axis": axis},
             {"steps": steps},
-            "rank-3 batches with a per-sample weight"
-            + ("; K is the last axis' size in keras3 <= 3.15.1, axis' size in keras2" if ls and axis != -1 else ""),
+            (
+                "axis 0 sums over the batch axis: the (B,) weight does not broadcast to the (3, 4) values, both reject"
+                if axis == 0
+                else "rank-3 batches with a per-sample weight"
+                + ("; K is the last axis' size in keras3 <= 3.15.1, axis' size in keras2" if ls and axis != -1 else "")
+            ),
         )
 
 
