@@ -491,7 +491,7 @@ def metric_stream_cases(
     streams: int = 250,
     classes: tuple[int, int] = (1, 5),
     edge: dict | None = None,
-    mismatch_tier: str = "core",
+    mismatch_tier: str | None = "core",
     mismatch_note: str = "keras2 squeezes y_pred's trailing 1; keras3 rejects unequal shapes",
     rank3_logit_values: bool = False,
 ) -> Iterator[Case]:
@@ -505,7 +505,8 @@ def metric_stream_cases(
     inputs; ``logits`` and ``smoothing``: whether the metric has ``from_logits`` and
     ``label_smoothing``; ``classes``: the range ``rng.integers`` draws the last axis from;
     ``edge``: name -> (y_true, y_pred[, params]) of the saturated batches (tier edge);
-    ``mismatch_tier``: the tier of the (n,) vs (n,1) batch where both profiles take it;
+    ``mismatch_tier``: the tier of the (n,) vs (n,1) batch where both profiles take it (None:
+    no such batch, as for integer labels, where it is a label out of range);
     ``rank3_logit_values``: the rank-3 cases' second batch draws logit-scaled values even
     though the case does not set ``from_logits`` (the BinaryCrossentropy metric's cases have
     always done so, and keep it so that their fixtures stay as they are)."""
@@ -589,6 +590,8 @@ def metric_stream_cases(
             dict(params[0]) if params else {},
             {"steps": [{"op": "update_state", "y_true": f32(yt), "y_pred": f32(yp)}, R]},
         )
+    if mismatch_tier is None:  # no (n,) vs (n,1) batch for this metric
+        return
     yield Case(
         f"{prefix}-error-shape-n-vs-n1",
         api,

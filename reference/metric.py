@@ -48,6 +48,7 @@ from reference.kld import kl_divergence
 from reference.losses import align_weight_keras2, same_rank_shapes
 from reference.poisson import poisson
 from reference.profiles import Profile, get_profile
+from reference.scce import sparse_categorical_crossentropy
 from reference.tracked import Tracked
 
 __all__ = [
@@ -57,6 +58,7 @@ __all__ = [
     "CategoricalCrossentropyMetric",
     "KLDivergenceMetric",
     "PoissonMetric",
+    "SparseCategoricalCrossentropyMetric",
 ]
 
 
@@ -172,3 +174,8 @@ CategoricalCrossentropyMetric = mean_metric(categorical_crossentropy, "Categoric
 KLDivergenceMetric = mean_metric(kl_divergence, "KLDivergenceMetric")
 #: ``keras.metrics.Poisson()`` (§18)
 PoissonMetric = mean_metric(poisson, "PoissonMetric")
+#: ``keras.metrics.SparseCategoricalCrossentropy(from_logits, axis)``; ``ignore_class`` is
+#: not modelled here (MeanMetricWrapper's use of the function's mask differs by profile).
+SparseCategoricalCrossentropyMetric = mean_metric(
+    sparse_categorical_crossentropy, "SparseCategoricalCrossentropyMetric"
+)
