@@ -245,7 +245,9 @@ class FixtureFile(pytest.File):
         state.collected_ids[self.path.resolve()] = {c.id for c in cases}
         for case in cases:
             item = CaseItem.from_parent(self, name=case.id, case=case)
-            item.add_marker(getattr(pytest.mark, case.tier_in(state.profile)))
+            tier = case.tier_in(state.profile)
+            if tier is not None:  # None: the profile lacks the API (deselected below)
+                item.add_marker(getattr(pytest.mark, tier))
             item.add_marker(getattr(pytest.mark, registry.get(case.api).marker))
             dev = match(case.id, state.deviations)
             if dev is not None:

@@ -169,9 +169,7 @@ class PositionalCall(CallShape):
         return PositionalCall(api.args, api.integer_args)
 
     def _arrays(self, inputs) -> list:
-        return [
-            np.asarray(inputs[a]).astype(np.int32) if a in self.integer_args else inputs[a] for a in self.args
-        ]
+        return [np.asarray(inputs[a]).astype(np.int32) if a in self.integer_args else inputs[a] for a in self.args]
 
     def run(self, impl, params, inputs):
         return [impl(*self._arrays(inputs), **params)]

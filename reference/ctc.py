@@ -279,9 +279,7 @@ def ctc(y_true: np.ndarray, y_pred: np.ndarray, *, profile: str | Profile = "ker
     _check_rank(y_pred, 3, "y_pred")
     bsz, t_max = y_pred.shape[:2]
     label_length = np.sum(y_true != 0, axis=-1).astype(np.float32)
-    return ctc_loss(
-        y_true, y_pred, label_length, np.full((bsz,), t_max, np.float32), mask_index=0, profile=profile
-    )
+    return ctc_loss(y_true, y_pred, label_length, np.full((bsz,), t_max, np.float32), mask_index=0, profile=profile)
 
 
 @at_reference_precision

@@ -102,7 +102,9 @@ def op_cases() -> Iterator[Case]:
     yield Case(
         "keras-test-ops-ctc-loss", OP, "core", {}, KERAS_TEST_OP, "keras ops/nn_test.py: [3.4411672, 1.91680186]"
     )
-    for (b, t, k, lmax), where, kind in itertools.product(OP_SHAPES, ("first", "middle", "last"), ("random", "repeats")):
+    for (b, t, k, lmax), where, kind in itertools.product(
+        OP_SHAPES, ("first", "middle", "last"), ("random", "repeats")
+    ):
         blank = {"first": 0, "middle": k // 2, "last": k - 1}[where]
         labels = [_feasible(rng, t, k, blank, lmax, kind) for _ in range(b)]
         frames = [int(rng.integers(_needed(x), t + 1)) if _needed(x) else int(rng.integers(0, t + 1)) for x in labels]
@@ -255,10 +257,19 @@ def function_cases() -> Iterator[Case]:
         labels = [_feasible(rng, t, k, 0, lmax, kind) for _ in range(b)]
         yield Case(f"ctc-sweep-b{b}-t{t}-k{k}-{kind}", FN, "core", {}, _loss_inputs(rng, labels, t, k, lmax))
     for i in range(40):
-        b, t, k, lmax = int(rng.integers(1, 5)), int(rng.integers(1, 13)), int(rng.integers(2, 7)), int(rng.integers(1, 6))
+        b, t, k, lmax = (
+            int(rng.integers(1, 5)),
+            int(rng.integers(1, 13)),
+            int(rng.integers(2, 7)),
+            int(rng.integers(1, 6)),
+        )
         labels = [_feasible(rng, t, k, 0, lmax) for _ in range(b)]
-        yield Case(f"ctc-random-{i:03d}", FN, "core", {}, _loss_inputs(rng, labels, t, k, lmax, float(rng.uniform(0.3, 6))))
-    yield Case("ctc-all-labels-zero", FN, "core", {}, _loss_inputs(rng, [[], []], 5, 3, 3), "label length 0: only blanks")
+        yield Case(
+            f"ctc-random-{i:03d}", FN, "core", {}, _loss_inputs(rng, labels, t, k, lmax, float(rng.uniform(0.3, 6)))
+        )
+    yield Case(
+        "ctc-all-labels-zero", FN, "core", {}, _loss_inputs(rng, [[], []], 5, 3, 3), "label length 0: only blanks"
+    )
     yield Case("ctc-label-fills-t", FN, "core", {}, _loss_inputs(rng, [[1, 2, 3, 1]], 4, 4))
     yield Case("ctc-repeats-exact", FN, "core", {}, _loss_inputs(rng, [[1, 1, 1]], 5, 3))
     for i, row in enumerate(([1, 0, 2, 0], [0, 1, 2], [2, 0, 0, 1], [0, 0, 1])):
@@ -274,9 +285,7 @@ def function_cases() -> Iterator[Case]:
         out = np.zeros((2, 4, 3), np.float32)
         out[0, :, 0] = x  # blank everywhere: the label [1, 2] is unlikely
         out[1, [0, 1, 2, 3], [1, 0, 2, 0]] = x  # the path 1, -, 2, -
-        yield Case(
-            f"ctc-edge-saturated-{_tag(x)}", FN, "edge", {}, {"y_true": f32([[1, 2], [1, 2]]), "y_pred": out}
-        )
+        yield Case(f"ctc-edge-saturated-{_tag(x)}", FN, "edge", {}, {"y_true": f32([[1, 2], [1, 2]]), "y_pred": out})
     yield Case(
         "ctc-quirk-impossible-label-longer-than-t",
         FN,
@@ -377,7 +386,12 @@ def k2_cases() -> Iterator[Case]:
             _k2_inputs(rng, labels, t, k, lmax=lmax, frames=frames, kind=pkind),
         )
     for i in range(50):
-        b, t, k, lmax = int(rng.integers(1, 5)), int(rng.integers(1, 13)), int(rng.integers(2, 7)), int(rng.integers(1, 6))
+        b, t, k, lmax = (
+            int(rng.integers(1, 5)),
+            int(rng.integers(1, 13)),
+            int(rng.integers(2, 7)),
+            int(rng.integers(1, 6)),
+        )
         kind = str(rng.choice(["random", "random", "repeats", "same", "distinct"]))
         labels = [_k2_label(rng, t, k, lmax, kind) for _ in range(b)]
         frames = [int(rng.integers(_needed(x), t + 1)) for x in labels]
