@@ -116,6 +116,8 @@ def format_decimal(v, digits: int = 17) -> str:
 
     if v == 0:
         return "0.0"
+    if not mpmath.isfinite(v):  # CTC with no alignment: the loss is +inf
+        return ".nan" if mpmath.isnan(v) else (".inf" if v > 0 else "-.inf")
     return _yaml_safe_exponent(mpmath.nstr(v, digits, strip_zeros=False, min_fixed=-4, max_fixed=8))
 
 
@@ -274,6 +276,11 @@ def array_doc(a) -> dict:
     return {"shape": list(a.shape), "values": [float(x) for x in a.ravel()]}
 
 
+def _read_float(text: str) -> float:
+    """A formatted number as YAML reads it (``.inf`` is YAML's infinity)."""
+    return float(text.replace(".inf", "inf").replace(".nan", "nan"))
+
+
 def _case_doc(case: CaseText) -> dict:
     """The parsed form of ``render_case(case)``, built directly (no YAML round trip)."""
     tiers = set(case.tiers.values())
@@ -290,7 +297,7 @@ def _case_doc(case: CaseText) -> dict:
         else:
             expected[prof] = {
                 "outputs": [
-                    {"shape": list(shape), "values": [float(v) for v in vals], "tol": [float(t) for t in tols]}
+                    {"shape": list(shape), "values": [_read_float(v) for v in vals], "tol": [float(t) for t in tols]}
                     for shape, vals, tols in e
                 ]
             }

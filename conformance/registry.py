@@ -53,6 +53,10 @@ class Api:
     function it wraps; for a metric, its state machine). ``cases`` are the catalog's
     generators that yield its cases (each generator runs once, whatever it yields).
     ``draw`` is ``module:attr`` of a hypothesis strategy of calls (``None``: no property).
+    ``args`` (shape ``positional`` only) names the array inputs, in the order the API takes
+    them positionally (``ops.ctc_loss(target, output, target_length, output_length)``);
+    ``integer_args`` are those of them that Keras takes as integers: fixtures store them as
+    float32 integers and the shape hands them to the candidate as int32.
     """
 
     name: str
@@ -63,6 +67,8 @@ class Api:
     docs: str
     draw: str | None = None
     file: str = ""
+    args: tuple[str, ...] = ()
+    integer_args: tuple[str, ...] = ()
 
     def __post_init__(self):
         if not self.file:
@@ -86,7 +92,7 @@ class Api:
         """The call shape object (``conformance.shapes``)."""
         from conformance.shapes import SHAPES
 
-        return SHAPES[self.shape]
+        return SHAPES[self.shape].bound(self)
 
 
 def loss_family(

@@ -1,8 +1,11 @@
 """Call shapes: how a case of an API is called, written, read, reproduced and documented.
 
-Three shapes cover the probabilistic family:
+Four shapes cover the probabilistic family:
 
 * ``function``: ``fn(y_true, y_pred, **params)`` -> one output;
+* ``positional``: ``fn(*arrays, **params)`` with the arrays the API declares in
+  ``Api.args`` (``ops.ctc_loss(target, output, target_length, output_length)``) -> one
+  output; the API's ``integer_args`` reach the candidate as int32;
 * ``loss``: ``Cls(**params)(y_true, y_pred, sample_weight=...)`` -> one output;
 * ``metric``: ``m = Cls(**params)``, then a stream of ``update_state``, ``result`` and
   ``reset_state`` steps -> one output per ``result``.
@@ -24,7 +27,7 @@ import numpy as np
 
 from conformance.fixture_format import array_doc, format_array, format_float32
 
-__all__ = ["CallShape", "FunctionCall", "LossCall", "MetricStream", "SHAPES"]
+__all__ = ["CallShape", "FunctionCall", "PositionalCall", "LossCall", "MetricStream", "SHAPES"]
 
 _ARRAY_KEYS = ("y_true", "y_pred", "sample_weight")
 
@@ -61,6 +64,11 @@ class CallShape:
     """The base of the call shapes; see the module docstring."""
 
     name = ""
+
+    def bound(self, api) -> CallShape:
+        """The shape as one API calls it (a shape whose calls depend on the API's
+        declaration returns a copy that knows it)."""
+        return self
 
     # -- running -----------------------------------------------------------------------
     def run(self, impl, params: dict, inputs: dict) -> list[Any]:
@@ -144,6 +152,68 @@ class FunctionCall(CallShape):
             f"k.{api.method}({list_literal(inputs['y_true'])}, {list_literal(inputs['y_pred'])}{', ' if p else ''}{p})"
         )
         return _golden_line(call, o)
+
+
+class PositionalCall(CallShape):
+    """``fn(*[inputs[a] for a in api.args], **params)``: an op whose array inputs are not
+    (y_true, y_pred). Integer inputs (labels, lengths) are stored as float32 integers and
+    handed to the candidate as int32 (``Api.integer_args``); the reference gets them as
+    float32 arrays, by name."""
+
+    name = "positional"
+
+    def __init__(self, args: tuple[str, ...] = (), integer_args: tuple[str, ...] = ()):
+        self.args, self.integer_args = tuple(args), tuple(integer_args)
+
+    def bound(self, api):
+        return PositionalCall(api.args, api.integer_args)
+
+    def _arrays(self, inputs) -> list:
+        return [np.asarray(inputs[a]).astype(np.int32) if a in self.integer_args else inputs[a] for a in self.args]
+
+    def run(self, impl, params, inputs):
+        return [impl(*self._arrays(inputs), **params)]
+
+    def expected(self, api, inputs, params, profile):
+        from conformance.registry import load_object
+
+        fn = load_object(api.reference)
+        return [fn(*(_arr(inputs[a]) for a in self.args), profile=profile, **params)]
+
+    def write_inputs(self, inputs):
+        return [f"    {k}: {format_array(inputs[k])}" for k in self.args]
+
+    def input_doc(self, inputs):
+        return {k: array_doc(inputs[k]) for k in self.args}
+
+    def describe(self, inputs):
+        return ", ".join(
+            f"{k} {tuple(np.shape(inputs[k]))}{' int32' if k in self.integer_args else ''}" for k in self.args
+        )
+
+    def _literal(self, k, a) -> str:
+        return f"np.int32({list_literal(a)})" if k in self.integer_args else list_literal(a)
+
+    def doc_inputs(self, inputs):
+        return ", ".join(f"{k}={list_literal(inputs[k])}" for k in self.args)
+
+    def snippet(self, api, params, inputs):
+        p = _params(params)
+        lines = [
+            f"{k} = {np_literal(inputs[k])}" + (".astype(np.int32)" if k in self.integer_args else "")
+            for k in self.args
+        ]
+        return lines + [f"print(impl({', '.join(self.args)}{', ' if p else ''}{p}))"]
+
+    def doctest(self, api, params, inputs, outputs):
+        (o,) = outputs
+        p = _params(params)
+        args = ", ".join(self._literal(k, inputs[k]) for k in self.args)
+        lines = [">>> import numpy as np"] if self.integer_args else []
+        return lines + _golden_line(f"k.{api.method}({args}{', ' if p else ''}{p})", o)
+
+    def elementwise_inputs(self, inputs, params, index):
+        return ""
 
 
 class LossCall(CallShape):
@@ -297,4 +367,4 @@ def _golden_line(call: str, output) -> list[str]:
     return [f">>> golden({call}, {exp}, tol={float(np.max(output.tol))!r})", _shown(output.values)]
 
 
-SHAPES: dict[str, CallShape] = {s.name: s for s in (FunctionCall(), LossCall(), MetricStream())}
+SHAPES: dict[str, CallShape] = {s.name: s for s in (FunctionCall(), PositionalCall(), LossCall(), MetricStream())}

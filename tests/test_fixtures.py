@@ -70,7 +70,8 @@ def test_every_fixture_validates_against_the_shipped_schema():
 
 
 def test_at_least_2000_cases_over_all_four_tiers(loaded):
-    tiers = Counter(c.tier_in("keras3") for _, cs in loaded.values() for c in cs)
+    # a keras2-only API (backend.ctc_batch_cost) has no keras3 tier
+    tiers = Counter(c.tier_in("keras3") for _, cs in loaded.values() for c in cs if c.tier_in("keras3"))
     assert sum(tiers.values()) >= 2000
     assert set(tiers) == {"core", "edge", "quirk", "error"}
 

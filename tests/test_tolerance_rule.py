@@ -265,3 +265,33 @@ def test_generalized_ce_of_the_docstring_still_catches_a_relative_error_of_1e_5(
     r = categorical_generalized_cross_entropy(F([0, 1]), F([[0.7, 0.3], [0.2, 0.8]]), q=0.5)
     for v, tol in zip(r.value, tolerance_of(r)):
         assert float(tol) / ulp32(v) <= 40 and float(tol) < 1e-5 * float(v)
+
+
+def test_ctc_keras_test_values_pass_and_a_relative_error_of_1e_5_is_caught():
+    """Keras' ops test: [3.4411672, 1.91680186]; jax gives 3.441167 and 1.9168018."""
+    from conformance.apis.ctc import KERAS_TEST_OP as K
+    from reference.ctc import ctc_loss
+
+    r = ctc_loss(K["target"], K["output"], K["target_length"], K["output_length"])
+    v, tol = [float(x) for x in r.value], [float(t) for t in tolerance_of(r)]
+    assert abs(v[0] - 3.4411671827) < 1e-9 and abs(v[1] - 1.9168018519) < 1e-9
+    for got, exp, t in zip((3.441167, 1.9168018), v, tol):
+        assert abs(float(F(got)) - exp) <= t
+        assert 1e-5 * exp > t  # a relative error of 1e-5 is outside
+
+
+def test_ctc_a_repeat_needs_its_blank_and_no_alignment_is_inf():
+    """Uniform logits, label [1, 1], 3 frames: one alignment, exactly 3 ln 3. Skipping the
+    blank between the repeats adds alignments: caught. Two frames: no alignment, +inf, and
+    the jax backend's 1e5 is not within the tolerance."""
+    import math
+
+    from reference.ctc import ctc_loss
+
+    r = ctc_loss(F([[1, 1]]), np.zeros((1, 3, 3), F), F([2]), F([3]))
+    v, tol = float(r.value[0]), float(tolerance_of(r)[0])
+    assert abs(v - 3 * math.log(3)) < 1e-12
+    no_blank = -math.log(3 * (1 / 3) ** 3 + (1 / 3) ** 3)  # 1 1 1 counted as [1, 1] too, etc.
+    assert abs(no_blank - v) > tol
+    r = ctc_loss(F([[1, 1]]), np.zeros((1, 2, 3), F), F([2]), F([2]))
+    assert math.isinf(float(r.value[0])) and float(tolerance_of(r)[0]) < 1e-37

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from variants import BROKEN, ROUNDS_DIFFERENTLY
+from variants import BROKEN, BROKEN_KERAS2, ROUNDS_DIFFERENTLY, ROUNDS_DIFFERENTLY_KERAS2
 
 from conformance.fixture_format import load_fixture_file
 from conformance.runner import run_case
@@ -61,3 +61,26 @@ def test_the_keras3_candidate_fails_the_keras2_profile(default_cases):
 
     failed = [c.id for c in default_cases if run_case(NumpyKeras3(), c, "keras2").status == "fail"]
     assert "seed-003-epsilon" in failed and len(failed) > 100
+
+
+@pytest.fixture(scope="module")
+def keras2_default_cases():
+    return [
+        c
+        for f in sorted(FIXTURES.glob("*.yaml"))
+        for c in load_fixture_file(f)[1]
+        if c.tier_in("keras2") in ("core", "edge")
+    ]
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN_KERAS2))
+def test_each_broken_keras2_variant_fails(name, keras2_default_cases):
+    cls, must_fail = BROKEN_KERAS2[name]
+    failed = {c.id for c in keras2_default_cases if run_case(cls(), c, "keras2").status == "fail"}
+    assert must_fail in failed, f"{name} passed {must_fail}"
+
+
+@pytest.mark.parametrize("cls", ROUNDS_DIFFERENTLY_KERAS2, ids=lambda c: c.__name__)
+def test_a_correct_keras2_implementation_that_rounds_differently_passes(cls, keras2_default_cases):
+    failed = [c.id for c in keras2_default_cases if run_case(cls(), c, "keras2").status == "fail"]
+    assert failed == []

@@ -425,6 +425,137 @@ class ScceOpNoRenormalisation(NumpyKeras3):
         return NumpyKeras3().sparse_categorical_crossentropy(*a, **k)
 
 
+# --------------------------------------------------------------------------- CTC
+def _ctc_forward(logp, label, blank, dtype, skip_repeats=False):
+    """-log P of one sample from float log-probabilities ``logp`` (T, K): the forward
+    recursion in log space over ``[blank, l1, blank, ..., lL, blank]``, in ``dtype``."""
+    ext = [blank]
+    for c in label:
+        ext += [int(c), blank]
+    n, t_len = len(ext), logp.shape[0]
+    if t_len == 0:
+        return dtype(np.inf) if label else dtype(0)
+    ninf = dtype(-np.inf)
+    a = np.full(n, ninf, dtype)
+    a[0] = logp[0, ext[0]]
+    if n > 1:
+        a[1] = logp[0, ext[1]]
+    for t in range(1, t_len):
+        new = np.full(n, ninf, dtype)
+        for s in range(n):
+            terms = [a[s]] + ([a[s - 1]] if s >= 1 else [])
+            if s % 2 == 1 and s >= 2 and (skip_repeats or ext[s] != ext[s - 2]):
+                terms.append(a[s - 2])
+            m = max(terms)
+            if m != ninf:
+                new[s] = dtype(m + np.log(np.sum(np.exp(np.asarray(terms, dtype) - m), dtype=dtype)) + logp[t, ext[s]])
+        a = new
+    last = a[-2:] if n > 1 else a[-1:]
+    m = np.max(last)
+    if m == ninf:
+        return dtype(np.inf)
+    return dtype(-(m + np.log(np.sum(np.exp(last - m), dtype=dtype))))
+
+
+class CtcFloat32(NumpyKeras3):
+    """CTC in float32: log_softmax, then a 3-term log-sum-exp forward recursion per state
+    (another grouping than any Keras backend's): correct, so it must pass."""
+
+    ctc_dtype = F
+    skip_repeats = False
+
+    def _logp(self, x):
+        d = self.ctc_dtype
+        x = np.asarray(x, d)
+        m = np.max(x, axis=-1, keepdims=True)
+        return (x - m - np.log(np.sum(np.exp(x - m), axis=-1, keepdims=True))).astype(d)
+
+    def _blank(self, mask_index, k):
+        return int(mask_index)
+
+    def ops_ctc_loss(self, target, output, target_length, output_length, mask_index=0):
+        target, output = np.asarray(target), np.asarray(output, F)
+        if not target.shape[0] == output.shape[0] == len(target_length) == len(output_length):
+            raise ValueError("batch sizes differ")
+        logp = self._logp(output)
+        blank = self._blank(mask_index, output.shape[-1])
+        out = [
+            _ctc_forward(logp[b, : int(output_length[b])], list(target[b, : int(target_length[b])]), blank,
+                         self.ctc_dtype, self.skip_repeats)
+            for b in range(target.shape[0])
+        ]  # fmt: skip
+        return np.asarray(out, F)
+
+    def ctc(self, y_true, y_pred):
+        yt, yp = np.asarray(y_true), np.asarray(y_pred, F)
+        if yt.ndim != 2 or yp.ndim != 3:
+            raise ValueError("ctc needs y_true (B, L) and y_pred (B, T, K)")
+        return self.ops_ctc_loss(yt, yp, np.sum(yt != 0, axis=-1), np.full(yp.shape[:1], yp.shape[1]))
+
+    def CTC(self, reduction="sum_over_batch_size"):  # noqa: N802
+        return self._loss_class(self.ctc, reduction, {})
+
+
+class CtcFloat64(CtcFloat32):
+    """The same in float64, rounded once."""
+
+    ctc_dtype = np.float64
+
+
+class CtcNoBlankBetweenRepeats(CtcFloat32):
+    """Lets a repeated label skip the blank between its copies (more paths, a lower loss)."""
+
+    skip_repeats = True
+
+
+class CtcBlankLast(CtcFloat32):
+    """keras2's blank (the last class) in ``losses.ctc``."""
+
+    def ctc(self, y_true, y_pred):
+        yt, yp = np.asarray(y_true), np.asarray(y_pred, F)
+        return self.ops_ctc_loss(yt, yp, np.sum(yt != 0, axis=-1), np.full(yp.shape[:1], yp.shape[1]),
+                                 mask_index=yp.shape[-1] - 1)  # fmt: skip
+
+
+class CtcClassWithoutLogSoftmax(CtcFloat32):
+    """The loss class reads the logits as log-probabilities (no log_softmax)."""
+
+    def CTC(self, reduction="sum_over_batch_size"):  # noqa: N802
+        def fn(yt, yp):
+            yt, yp = np.asarray(yt), np.asarray(yp, F)
+            return np.asarray(
+                [_ctc_forward(yp[b], list(yt[b, : int(np.sum(yt[b] != 0))]), 0, F) for b in range(yt.shape[0])], F
+            )
+
+        return self._loss_class(fn, reduction, {})
+
+
+class CtcBatchCostFloat32(NumpyKeras2):
+    """keras2 ``backend.ctc_batch_cost`` in float32: softmax(log(y + eps)), blank K - 1."""
+
+    blank_last = True
+
+    def backend_ctc_batch_cost(self, y_true, y_pred, input_length, label_length):
+        yt, yp = np.asarray(y_true), np.asarray(y_pred, F)
+        il, ll = np.asarray(input_length), np.asarray(label_length)
+        if il.ndim != 2 or ll.ndim != 2:
+            raise ValueError("lengths must be (B, 1)")
+        if np.any(ll == 0) or np.any(ll > il) or np.any(il > yp.shape[1]):
+            raise ValueError("tf.compat.v1.nn.ctc_loss rejects these lengths")
+        logp = CtcFloat32._logp(CtcFloat32(), np.log(yp + self.eps))
+        blank = yp.shape[-1] - 1 if self.blank_last else 0
+        out = [
+            _ctc_forward(logp[b, : int(il[b, 0])], list(yt[b, : int(ll[b, 0])]), blank, F) for b in range(yt.shape[0])
+        ]
+        return np.asarray(out, F)[:, None]
+
+
+class CtcBatchCostBlankFirst(CtcBatchCostFloat32):
+    """keras3's blank (class 0) in keras2's ``ctc_batch_cost``."""
+
+    blank_last = False
+
+
 BROKEN.update(
     {
         "scce-ignored-loss-kept": (ScceIgnoredLossKept, "scce-ignore-all-but-one"),
@@ -490,11 +621,17 @@ class Float64InsideGce(NumpyKeras3):
             return (-np.expm1(q * np.log(p)) / q).astype(F)
 
 
-ROUNDS_DIFFERENTLY = (
-    Float64Inside,
-    Float64InsideCce,
-    Log1pVariant,
-    SequentialSums,
-    Float64InsideBfce,
-    Float64InsideGce,
+ROUNDS_DIFFERENTLY = ROUNDS_DIFFERENTLY + (Float64InsideBfce, Float64InsideGce)
+
+BROKEN.update(
+    {
+        "ctc-op-no-blank-between-repeats": (CtcNoBlankBetweenRepeats, "ctc-op-limit-repeat-needs-the-blank-exactly"),
+        "ctc-function-blank-last": (CtcBlankLast, "keras-test-ctc-function"),
+        "ctc-class-without-log-softmax": (CtcClassWithoutLogSoftmax, "keras-test-ctc-class"),
+    }
 )
+#: broken keras2 candidates: (class, a keras2 case id that must fail)
+BROKEN_KERAS2 = {"ctc-batch-cost-blank-first": (CtcBatchCostBlankFirst, "ctc-k2-limit-repeat-needs-the-blank-exactly")}
+ROUNDS_DIFFERENTLY = ROUNDS_DIFFERENTLY + (CtcFloat32, CtcFloat64)
+#: correct keras2 candidates that round differently: they must pass
+ROUNDS_DIFFERENTLY_KERAS2 = (CtcBatchCostFloat32,)

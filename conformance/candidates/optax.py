@@ -22,6 +22,11 @@
   axis)``; the adapter adds Keras 3's label steps (squeeze, shape check, ``ignore_class``
   mask) and, for the class, the masked weighting (``adapter.keras3_masked_loss_class``).
   Probabilities are skipped.
+* ``ops_ctc_loss``: ``optax.ctc_loss(logits, logit_paddings, labels, label_paddings,
+  blank_id=mask_index)``, which takes the log-softmax itself; the adapter turns Keras'
+  lengths into optax's paddings (``index >= length``). ``ctc`` adds ``losses.ctc``'s
+  lengths (the non-zero labels, every frame). Like Keras' jax backend (the same algorithm),
+  optax gives a finite ~1e5 (``log_epsilon``) where no alignment exists.
 * The loss classes: those functions per sample, then the Keras 3 weighting and reduction
   steps from ``conformance.candidates.adapter``. optax has no metric objects, and no
   Poisson loss.
@@ -240,3 +245,26 @@ class OptaxCandidate:
         if not params.get("from_logits"):
             raise Unsupported("optax's sigmoid_focal_loss takes logits; it has no probability-input focal loss")
         return keras3_loss_class(lambda yt, yp: self.binary_focal_crossentropy(yt, yp, **params), reduction)
+
+    def ops_ctc_loss(self, target, output, target_length, output_length, mask_index=0):
+        jnp = self._jnp
+        target, output = np.asarray(target, np.int32), np.asarray(output, np.float32)
+        label_pad = np.arange(target.shape[1])[None, :] >= np.asarray(target_length)[:, None]
+        logit_pad = np.arange(output.shape[1])[None, :] >= np.asarray(output_length)[:, None]
+        out = self._optax.ctc_loss(
+            jnp.asarray(output),
+            jnp.asarray(logit_pad, jnp.float32),
+            jnp.asarray(target),
+            jnp.asarray(label_pad, jnp.float32),
+            blank_id=int(mask_index),
+        )
+        return np.asarray(out)
+
+    def ctc(self, y_true, y_pred):
+        yt, yp = np.asarray(y_true), np.asarray(y_pred)
+        if yt.ndim != 2 or yp.ndim != 3:
+            raise ValueError(f"ctc needs y_true (B, L) and y_pred (B, T, K), got {yt.shape} and {yp.shape}")
+        return self.ops_ctc_loss(yt, yp, np.sum(yt != 0, axis=-1), np.full(yp.shape[:1], yp.shape[1]))
+
+    def CTC(self, reduction="sum_over_batch_size"):  # noqa: N802
+        return keras3_loss_class(self.ctc, reduction)

@@ -32,6 +32,11 @@
   (probabilities), integer targets, the class axis at dim 1; the adapter adds Keras 3's label
   steps (squeeze, shape check, ``ignore_class`` mask) and, for the class, the masked
   weighting (``adapter.keras3_masked_loss_class``).
+* ``ops_ctc_loss``: ``F.ctc_loss(log_probs, targets, input_lengths, target_lengths,
+  blank=mask_index, reduction="none")`` (``zero_infinity=False``). The adapter does what
+  Keras' torch backend does around it: ``log_softmax`` over the classes and the transpose
+  to time-major. ``ctc`` adds ``losses.ctc``'s lengths (the non-zero labels, every frame),
+  ``CTC`` the Keras 3 weighting and reduction steps.
 * PyTorch has no categorical focal loss (torchvision's ``sigmoid_focal_loss`` is the binary,
   alpha/(1-alpha) one) and no metric objects: those cases are skipped with that reason.
 
@@ -202,3 +207,25 @@ class TorchCandidate:
         return keras3_masked_loss_class(
             lambda yt, yp: self._sparse(yt, yp, from_logits, axis, ignore_class, False), reduction
         )
+
+    def ops_ctc_loss(self, target, output, target_length, output_length, mask_index=0):
+        torch = self._torch
+        logp = torch.nn.functional.log_softmax(self._t(output), dim=-1).transpose(0, 1)
+        out = torch.nn.functional.ctc_loss(
+            logp,
+            torch.from_numpy(np.asarray(target, np.int64)),
+            torch.from_numpy(np.asarray(output_length, np.int64)),
+            torch.from_numpy(np.asarray(target_length, np.int64)),
+            blank=int(mask_index),
+            reduction="none",
+        )
+        return out.numpy()
+
+    def ctc(self, y_true, y_pred):
+        yt, yp = np.asarray(y_true), np.asarray(y_pred)
+        if yt.ndim != 2 or yp.ndim != 3:
+            raise ValueError(f"ctc needs y_true (B, L) and y_pred (B, T, K), got {yt.shape} and {yp.shape}")
+        return self.ops_ctc_loss(yt, yp, np.sum(yt != 0, axis=-1), np.full(yp.shape[:1], yp.shape[1]))
+
+    def CTC(self, reduction="sum_over_batch_size"):  # noqa: N802
+        return keras3_loss_class(self.ctc, reduction)

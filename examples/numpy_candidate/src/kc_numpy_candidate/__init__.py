@@ -1,6 +1,7 @@
 """Keras' BCE, binary focal CE, categorical CE, sparse categorical CE, categorical focal CE,
-generalized CE (Keras 3), KL divergence, Poisson, their loss classes, their metrics and the
-backend crossentropy ops, in float32 numpy.
+generalized CE (Keras 3), KL divergence, Poisson, their loss classes, their metrics, the
+backend crossentropy ops and CTC (keras3 ``ops.ctc_loss``, ``losses.ctc``, ``CTC``; keras2
+``backend.ctc_batch_cost``), in float32 numpy.
 
 An example third-party candidate for keras-conformance: it implements the candidate
 protocol (``conformance.candidates.base``) with nothing but numpy, for both profiles.
@@ -367,8 +368,59 @@ class _Metric:
         return F(0) if self.count == 0 else F(self.total / self.count)
 
 
+def _log_softmax(x):
+    x = np.asarray(x, F)
+    m = np.max(x, axis=-1, keepdims=True)
+    return (x - m - np.log(np.sum(np.exp(x - m), axis=-1, keepdims=True))).astype(F)
+
+
+def _ctc_nll(logp, label, blank):
+    """CTC's -log P of one sample from float32 log-probabilities (T, K): the forward
+    recursion in log space over [blank, l1, blank, ..., lL, blank]; +inf without alignment."""
+    ext = [blank]
+    for c in label:
+        ext += [int(c), blank]
+    n, ninf = len(ext), F(-np.inf)
+    if logp.shape[0] == 0:
+        return F(np.inf) if len(label) else F(0)
+    a = np.full(n, ninf, F)
+    a[: min(n, 2)] = logp[0, ext[: min(n, 2)]]
+    for t in range(1, logp.shape[0]):
+        new = np.full(n, ninf, F)
+        for s in range(n):
+            terms = a[max(s - 1, 0) : s + 1]
+            if s % 2 == 1 and s >= 2 and ext[s] != ext[s - 2]:  # a label may skip the blank before it
+                terms = a[s - 2 : s + 1]
+            m = np.max(terms)
+            if m != ninf:
+                new[s] = m + np.log(np.sum(np.exp(terms - m), dtype=F)) + logp[t, ext[s]]
+        a = new
+    last = a[-2:]
+    m = np.max(last)
+    return F(np.inf) if m == ninf else F(-(m + np.log(np.sum(np.exp(last - m), dtype=F))))
+
+
 class NumpyKeras3(NumpyKeras):
-    pass
+    def ops_ctc_loss(self, target, output, target_length, output_length, mask_index=0):
+        target, logp = np.asarray(target), _log_softmax(output)
+        if not target.shape[0] == logp.shape[0] == len(target_length) == len(output_length):
+            raise ValueError("batch sizes differ")
+        return np.asarray(
+            [
+                _ctc_nll(logp[b, : int(output_length[b])], target[b, : int(target_length[b])], int(mask_index))
+                for b in range(target.shape[0])
+            ],
+            F,
+        )
+
+    def ctc(self, y_true, y_pred):
+        yt, yp = np.asarray(y_true), np.asarray(y_pred, F)
+        if yt.ndim != 2 or yp.ndim != 3:
+            raise ValueError("ctc needs y_true (B, L) and y_pred (B, T, K)")
+        return self.ops_ctc_loss(yt, yp, np.sum(yt != 0, axis=-1), np.full(yp.shape[:1], yp.shape[1]))
+
+    def CTC(self, reduction="sum_over_batch_size"):  # noqa: N802
+        return self._loss_class(self.ctc, reduction, {})
 
 
 class NumpyKeras2(NumpyKeras):
@@ -496,3 +548,16 @@ class NumpyKeras2(NumpyKeras):
         if ignore_class is not None and np.ndim(y_pred) < 2:
             raise ValueError("tf_keras' ignore_class cannot mask a scalar label (y_pred of rank 1)")
         return super()._scce_rows(y_true, y_pred, axis, ignore_class, squeeze_last)
+
+    def backend_ctc_batch_cost(self, y_true, y_pred, input_length, label_length):
+        """softmax(log(y_pred + eps)) per frame, blank = the last class; (B, 1)."""
+        yt, yp = np.asarray(y_true), np.asarray(y_pred, F)
+        il, ll = np.asarray(input_length), np.asarray(label_length)
+        if il.ndim != 2 or ll.ndim != 2:
+            raise ValueError("the lengths must be (B, 1)")
+        if np.any(ll == 0) or np.any(ll > il) or np.any(il > yp.shape[1]):
+            raise ValueError("tf.compat.v1.nn.ctc_loss rejects these lengths")
+        logp = _log_softmax(np.log(yp + self.eps))
+        blank = yp.shape[-1] - 1
+        out = [_ctc_nll(logp[b, : int(il[b, 0])], yt[b, : int(ll[b, 0])], blank) for b in range(yt.shape[0])]
+        return np.asarray(out, F)[:, None]
