@@ -326,6 +326,9 @@ class NumpyKeras:
     def metrics_Poisson(self):  # noqa: N802
         return _Metric(self, self.poisson, {})
 
+    def metrics_SparseCategoricalCrossentropy(self, from_logits=False, axis=-1):  # noqa: N802
+        return _Metric(self, self.sparse_categorical_crossentropy, {"from_logits": from_logits, "axis": axis})
+
     def _metric_update(self, values, w):
         """(total, count) of one batch: Keras 3 counts samples."""
         if w is None:  # one mean value per sample, then count samples
