@@ -11,21 +11,26 @@ from conformance.cli import main as cli
 from conformance.report import accuracy_table, diff_results, load_results, regressions
 
 
-@pytest.fixture
-def results(pytester, monkeypatch, tmp_path):
-    """Real --conformance-json files: the example candidate and a broken one, edge tier."""
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    """Real --conformance-json files: the example candidate and a broken one, edge tier
+    (one pair of runs for the whole module, each a pytest process started in an empty directory)."""
+    import subprocess
+    import sys
     from pathlib import Path
 
     tests = Path(__file__).resolve().parent
-    monkeypatch.setenv(
-        "PYTHONPATH", os.pathsep.join([str(tests), str(tests.parent / "examples" / "numpy_candidate" / "src")])
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(tests), str(tests.parent / "examples" / "numpy_candidate" / "src"), env.get("PYTHONPATH", "")]
     )
+    tmp = tmp_path_factory.mktemp("results")
     out = {}
     for name, cand in (("good", "numpy-example"), ("broken", "variants:WrongEpsilon")):
-        path = tmp_path / f"{name}.json"
-        pytester.runpytest_subprocess(
-            "-p", "no:cacheprovider", "--candidate", cand, "--tier", "edge", "--conformance-json", str(path), "-q"
-        )
+        path = tmp / f"{name}.json"
+        args = ["-p", "no:cacheprovider", "--candidate", cand, "--tier", "edge", "--conformance-json", str(path), "-q"]
+        subprocess.run([sys.executable, "-m", "pytest", *args], cwd=tmp, env=env, capture_output=True, timeout=600)
+        assert path.is_file(), f"the {name} run wrote no results"
         out[name] = path
     return out
 
