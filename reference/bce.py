@@ -22,7 +22,7 @@ from __future__ import annotations
 import mpmath
 import numpy as np
 
-from reference.errors import SpecError
+from reference.errors import SpecError, checked_axis
 from reference.floats import (
     CLIP_HIGH,
     CLIP_LOW,
@@ -35,12 +35,31 @@ from reference.floats import (
 )
 from reference.memo import profile_memo
 from reference.profiles import Profile, get_profile
-from reference.smoothing import smooth_labels
+from reference.smoothing import smoothed
 from reference.tracked import Tracked
 
 __all__ = ["binary_crossentropy", "bce_elementwise"]
 
 _LO, _HI, _EPS = to_mpf(CLIP_LOW), to_mpf(CLIP_HIGH), to_mpf(EPSILON)
+
+
+def binary_inputs(y_true: np.ndarray, y_pred: np.ndarray, prof: Profile) -> tuple[np.ndarray, np.ndarray]:
+    """The inputs of an elementwise binary loss as exact mpf arrays: equal shapes, or (where
+    the profile's bare function broadcasts, keras2) broadcast ones."""
+    yt, yp = mpf_array(y_true), mpf_array(y_pred)
+    if yt.shape != yp.shape:
+        if not prof.bce_broadcasts_shapes:
+            raise SpecError(
+                "shape_mismatch",
+                f"y_true shape {yt.shape} != y_pred shape {yp.shape} ({prof.name} requires equal shapes)",
+            )
+        try:
+            yt, yp = np.broadcast_arrays(yt, yp)
+        except ValueError:
+            raise SpecError(
+                "shape_mismatch", f"y_true shape {yt.shape} and y_pred shape {yp.shape} do not broadcast"
+            ) from None
+    return yt, yp
 
 
 def _logits_term(x, z, dz):
@@ -94,24 +113,8 @@ def bce_elementwise(
 ) -> Tracked:
     """The backend op ``binary_crossentropy`` elementwise (after label smoothing)."""
     prof = get_profile(profile)
-    yt = mpf_array(y_true)
-    yp = mpf_array(y_pred)
-    if yt.shape != yp.shape:
-        if not prof.bce_broadcasts_shapes:
-            raise SpecError(
-                "shape_mismatch",
-                f"y_true shape {yt.shape} != y_pred shape {yp.shape} ({prof.name} requires equal shapes)",
-            )
-        try:
-            yt, yp = np.broadcast_arrays(yt, yp)
-        except ValueError:
-            raise SpecError(
-                "shape_mismatch", f"y_true shape {yt.shape} and y_pred shape {yp.shape} do not broadcast"
-            ) from None
-    if label_smoothing:
-        z, dz = smooth_labels(yt, label_smoothing, mpmath.mpf(1) / 2, prof)
-    else:
-        z, dz = yt, np.full(yt.shape, mpmath.mpf(0), dtype=object)
+    yt, yp = binary_inputs(y_true, y_pred, prof)
+    z, dz = smoothed(yt, label_smoothing, mpmath.mpf(1) / 2, prof)
     loss = np.empty(yp.shape, dtype=object)
     budget = np.empty(yp.shape, dtype=object)
     for idx in np.ndindex(*yp.shape):
@@ -135,9 +138,4 @@ def binary_crossentropy(
 ) -> Tracked:
     """``keras.losses.binary_crossentropy``: the elementwise loss, mean over ``axis``."""
     elem = bce_elementwise(y_true, y_pred, from_logits=from_logits, label_smoothing=label_smoothing, profile=profile)
-    ndim = len(elem.shape)
-    if ndim == 0:
-        raise SpecError("rank", "binary_crossentropy needs inputs of rank >= 1")
-    if not -ndim <= axis < ndim:
-        raise SpecError("axis", f"axis {axis} is out of range for rank {ndim}")
-    return elem.mean(axis=axis % ndim)
+    return elem.mean(axis=checked_axis("binary_crossentropy", len(elem.shape), axis))

@@ -33,8 +33,8 @@ from __future__ import annotations
 import mpmath
 import numpy as np
 
-from reference.bce import _logits_term, _probability_term
-from reference.errors import SpecError, UndefinedInput
+from reference.bce import _logits_term, _probability_term, binary_inputs
+from reference.errors import SpecError, UndefinedInput, checked_axis
 from reference.floats import (
     CLIP_HIGH,
     CLIP_LOW,
@@ -42,13 +42,12 @@ from reference.floats import (
     UNIT_ROUNDOFF,
     at_reference_precision,
     is_f32,
-    mpf_array,
     round_f32,
     to_mpf,
 )
 from reference.memo import profile_memo
 from reference.profiles import Profile, get_profile
-from reference.smoothing import smooth_labels
+from reference.smoothing import smoothed
 from reference.tracked import Tracked, ftz
 
 __all__ = ["binary_focal_crossentropy", "SIGMOID_ROUNDINGS", "focal_factor"]
@@ -137,31 +136,12 @@ def binary_focal_crossentropy(
 ) -> Tracked:
     """``keras.losses.binary_focal_crossentropy``: the elementwise loss, mean over ``axis``."""
     prof = get_profile(profile)
-    yt, yp = mpf_array(y_true), mpf_array(y_pred)
-    if yt.shape != yp.shape:
-        if not prof.bce_broadcasts_shapes:
-            raise SpecError(
-                "shape_mismatch",
-                f"y_true shape {yt.shape} != y_pred shape {yp.shape} ({prof.name} requires equal shapes)",
-            )
-        try:
-            yt, yp = np.broadcast_arrays(yt, yp)
-        except ValueError:
-            raise SpecError(
-                "shape_mismatch", f"y_true shape {yt.shape} and y_pred shape {yp.shape} do not broadcast"
-            ) from None
+    yt, yp = binary_inputs(y_true, y_pred, prof)
     if apply_class_balancing and np.ndim(alpha) != 0:
         # ``1 - alpha`` on a Python list: a TypeError in both profiles
         raise SpecError("alpha_shape", "with apply_class_balancing, alpha must be a scalar (1 - list is a TypeError)")
-    ndim = yp.ndim
-    if ndim == 0:
-        raise SpecError("rank", "binary_focal_crossentropy needs inputs of rank >= 1")
-    if not -ndim <= axis < ndim:
-        raise SpecError("axis", f"axis {axis} is out of range for rank {ndim}")
-    if label_smoothing:
-        z, dz = smooth_labels(yt, label_smoothing, mpmath.mpf(1) / 2, prof)
-    else:
-        z, dz = yt, np.full(yt.shape, mpmath.mpf(0), dtype=object)
+    ax = checked_axis("binary_focal_crossentropy", yp.ndim, axis)
+    z, dz = smoothed(yt, label_smoothing, mpmath.mpf(1) / 2, prof)
     gamma_exact = to_mpf(gamma)
     gamma32 = round_f32(gamma_exact)
     alpha_c = None  # unused without class balancing (any alpha is accepted then)
@@ -182,4 +162,4 @@ def binary_focal_crossentropy(
             alpha=alpha_c,
             prof=prof,
         )
-    return Tracked.elementwise(loss, budget).mean(axis=axis % ndim)
+    return Tracked.elementwise(loss, budget).mean(axis=ax)

@@ -25,11 +25,11 @@ import math
 import mpmath
 import numpy as np
 
-from reference.errors import SpecError, UndefinedInput
+from reference.errors import SpecError, UndefinedInput, checked_axis
 from reference.floats import CLIP_HIGH, CLIP_LOW, UNIT_ROUNDOFF, at_reference_precision, mpf_array, to_mpf
 from reference.memo import profile_memo
 from reference.profiles import Profile, get_profile
-from reference.smoothing import smooth_labels
+from reference.smoothing import smoothed
 from reference.tracked import Tracked, ftz
 
 __all__ = ["categorical_crossentropy"]
@@ -108,17 +108,9 @@ def categorical_crossentropy(
     yt, yp = mpf_array(y_true), mpf_array(y_pred)
     if yt.shape != yp.shape:
         raise SpecError("shape_mismatch", f"y_true shape {yt.shape} != y_pred shape {yp.shape}")
-    ndim = yp.ndim
-    if ndim == 0:
-        raise SpecError("rank", "categorical_crossentropy needs inputs of rank >= 1")
-    if not -ndim <= axis < ndim:
-        raise SpecError("axis", f"axis {axis} is out of range for rank {ndim}")
-    ax = axis % ndim
-    if label_smoothing:
-        classes = yt.shape[-1] if prof.cce_smoothing_classes == "last" else yt.shape[ax]
-        z, dz = smooth_labels(yt, label_smoothing, mpmath.mpf(1) / classes, prof)
-    else:
-        z, dz = yt, np.full(yt.shape, mpmath.mpf(0), dtype=object)
+    ax = checked_axis("categorical_crossentropy", yp.ndim, axis)
+    classes = yt.shape[-1] if prof.cce_smoothing_classes == "last" else yt.shape[ax]
+    z, dz = smoothed(yt, label_smoothing, mpmath.mpf(1) / classes, prof)
     zm, dzm, xm = (np.moveaxis(a, ax, -1) for a in (z, dz, yp))
     out_shape = xm.shape[:-1]
     loss, budget, magnitude = (np.empty(out_shape, dtype=object) for _ in range(3))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["SpecError", "UndefinedInput"]
+__all__ = ["SpecError", "UndefinedInput", "checked_axis"]
 
 
 class SpecError(ValueError):
@@ -23,3 +23,13 @@ class UndefinedInput(ValueError):
     Not a rejection: Keras returns NaN there without raising. The catalog never contains
     such input (generation fails naming the case) and the hypothesis mode discards it.
     """
+
+
+def checked_axis(what: str, ndim: int, axis: int) -> int:
+    """``axis`` as a non-negative index into an input of rank ``ndim``: the rank and axis
+    rules every per-axis loss shares (``what`` names the input in the message)."""
+    if ndim == 0:
+        raise SpecError("rank", f"{what} needs inputs of rank >= 1")
+    if not -ndim <= axis < ndim:
+        raise SpecError("axis", f"axis {axis} is out of range for rank {ndim}")
+    return axis % ndim

@@ -9,7 +9,7 @@ from reference.floats import UNIT_ROUNDOFF, is_f32, round_f32, to_mpf
 from reference.profiles import Profile
 from reference.tracked import ftz
 
-__all__ = ["smooth_labels"]
+__all__ = ["smooth_labels", "smoothed"]
 
 
 def smooth_labels(
@@ -45,3 +45,11 @@ def smooth_labels(
         z[idx] = val
         dz[idx] = budget
     return z, dz
+
+
+def smoothed(y_true: np.ndarray, label_smoothing: float, toward: mpmath.mpf, profile: Profile):
+    """``smooth_labels``, or the labels as they are with a zero budget when ``label_smoothing``
+    is 0 (Keras skips the arithmetic then)."""
+    if label_smoothing:
+        return smooth_labels(y_true, label_smoothing, toward, profile)
+    return y_true, np.full(y_true.shape, mpmath.mpf(0), dtype=object)
