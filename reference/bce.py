@@ -27,8 +27,9 @@ from reference.floats import (
     CLIP_HIGH,
     CLIP_LOW,
     EPSILON,
-    UNIT_ROUNDOFF,
+    U64,
     at_reference_precision,
+    f64,
     is_f32,
     mpf_array,
     to_mpf,
@@ -63,22 +64,26 @@ def binary_inputs(y_true: np.ndarray, y_pred: np.ndarray, prof: Profile) -> tupl
 
 
 def _logits_term(x, z, dz):
-    """Exact loss for one logit, and the budget of the roundings its algorithm needs."""
-    u = UNIT_ROUNDOFF
-    loss = max(x, 0) - x * z + mpmath.log1p(mpmath.exp(-abs(x)))
-    budget = dz * abs(x)  # dl/dz = -x
+    """Exact loss for one logit, and the budget of the roundings its algorithm needs (a
+    Python float: ``reference.floats.f64``)."""
+    u = U64
+    softplus_tail = mpmath.log1p(mpmath.exp(-abs(x)))
+    relu = max(x, 0)
     xz = x * z
+    loss = relu - xz + softplus_tail
+    budget = dz * abs(f64(x))  # dl/dz = -x
     if not is_f32(xz):
-        budget += u * abs(xz)
+        budget += u * abs(f64(xz))
     one_minus_z = 1 - z
     if not is_f32(one_minus_z):  # JAX form: (1 - z) * softplus(x)
-        budget += u * abs(one_minus_z) * (max(x, 0) + mpmath.log1p(mpmath.exp(-abs(x))))
+        budget += u * abs(f64(one_minus_z)) * (f64(relu) + f64(softplus_tail))
     return loss, budget
 
 
 def _probability_term(p_in, z, dz, double_epsilon: bool):
-    """Exact clipped-probability loss for one element, and its rounding budget."""
-    u = UNIT_ROUNDOFF
+    """Exact clipped-probability loss for one element, and its rounding budget (a Python
+    float: ``reference.floats.f64``)."""
+    u = U64
     p = min(max(p_in, _LO), _HI)
     q = 1 - p
     one_minus_z = 1 - z
@@ -88,16 +93,17 @@ def _probability_term(p_in, z, dz, double_epsilon: bool):
         a, b = p, q
     log_a, log_b = mpmath.log(a), mpmath.log(b)
     loss = -(z * log_a + one_minus_z * log_b)
-    budget = dz * (abs(log_a) + abs(log_b))
+    abs_log_b, abs_omz = abs(f64(log_b)), abs(f64(one_minus_z))
+    budget = dz * (abs(f64(log_a)) + abs_log_b)
     if not is_f32(one_minus_z):
-        budget += u * abs(one_minus_z) * abs(log_b)
+        budget += u * abs_omz * abs_log_b
     if not is_f32(q):  # 1 - p rounded: |d l / d q| * u * q
-        budget += u * abs(one_minus_z) * q / b
+        budget += u * abs_omz * f64(q) / f64(b)
     if double_epsilon:
         if not is_f32(a):
-            budget += u * abs(z)
+            budget += u * abs(f64(z))
         if not is_f32(b):
-            budget += u * abs(one_minus_z)
+            budget += u * abs_omz
     return loss, budget
 
 

@@ -30,6 +30,8 @@ weight's own roundings; and a focal factor below the smallest normal, which may 
 
 from __future__ import annotations
 
+import math
+
 import mpmath
 import numpy as np
 
@@ -39,8 +41,9 @@ from reference.floats import (
     CLIP_HIGH,
     CLIP_LOW,
     EPSILON,
-    UNIT_ROUNDOFF,
+    U64,
     at_reference_precision,
+    f64,
     is_f32,
     round_f32,
     to_mpf,
@@ -53,14 +56,28 @@ from reference.tracked import Tracked, ftz
 __all__ = ["binary_focal_crossentropy", "SIGMOID_ROUNDINGS", "focal_factor"]
 
 _LO, _HI, _EPS = to_mpf(CLIP_LOW), to_mpf(CLIP_HIGH), to_mpf(EPSILON)
+_EPS64 = float(EPSILON)
 #: Roundings of a float32 ``sigmoid(x) = 1 / (1 + exp(-x))``, relative to its value: the
 #: exp (up to 1 ulp, 2u), the sum and the division.
 SIGMOID_ROUNDINGS = 4
 
 
-def _inexact(v) -> mpmath.mpf:
-    """``u |v|`` where storing ``v`` as a float32 rounds it, else 0."""
-    return UNIT_ROUNDOFF * abs(v) if not is_f32(v) else mpmath.mpf(0)
+def _inexact(v) -> float:
+    """``u |v|`` where storing ``v`` as a float32 rounds it, else 0 (a budget: a float)."""
+    return U64 * abs(f64(v)) if not is_f32(v) else 0.0
+
+
+def _power_spread(f: float, df: float, g: float) -> float:
+    """``max(|(f + df)^g - f^g|, |f^g - max(f - df, 0)^g|)`` for ``f >= 0``, ``df >= 0``,
+    ``g > 0``, in double precision without cancellation: ``f^g expm1(g log1p(+-df/f))``."""
+    if df == 0.0:
+        return 0.0
+    if f == 0.0:
+        return df**g
+    fg = f**g
+    up = fg * math.expm1(g * math.log1p(df / f))
+    down = fg if df >= f else -fg * math.expm1(g * math.log1p(-df / f))
+    return max(up, down)
 
 
 def focal_factor(z, dz, s, ds, gamma):
@@ -68,31 +85,36 @@ def focal_factor(z, dz, s, ds, gamma):
 
     ``dz`` and ``ds`` are the absolute uncertainties of the label and of the probability
     (the rounding of a sigmoid). The uncertainty of ``f = 1 - p_t`` is summed to first
-    order, then pushed through the power exactly, on whichever side moves ``F`` more."""
+    order, then pushed through the power exactly, on whichever side moves ``F`` more
+    (``_power_spread``). The budget is a Python float (``reference.floats.f64``)."""
     w, q = 1 - z, 1 - s
     a1, a2 = z * s, w * q
     p_t = a1 + a2
     f = 1 - p_t
-    df = abs(s - q) * dz + abs(z - w) * ds
-    df += _inexact(a1) + _inexact(w) * abs(q) + _inexact(q) * abs(w) + _inexact(a2) + _inexact(p_t) + _inexact(f)
+    df = abs(f64(s - q)) * dz + abs(f64(z - w)) * ds
+    df += (
+        _inexact(a1)
+        + _inexact(w) * abs(f64(q))
+        + _inexact(q) * abs(f64(w))
+        + _inexact(a2)
+        + _inexact(p_t)
+        + _inexact(f)
+    )
     if gamma == 0:
-        return mpmath.mpf(1), mpmath.mpf(0), f
+        return mpmath.mpf(1), 0.0, f
     if f < 0:
         raise UndefinedInput("1 - p_t < 0 (a probability outside [0, 1]): a negative base of a power")
-    big = f + df
-    small = max(f - df, mpmath.mpf(0))
     F = f**gamma
-    dF = max(abs(big**gamma - F), abs(F - small**gamma))
-    return F, dF, f
+    return F, _power_spread(f64(f), df, f64(gamma)), f
 
 
 def _element(y, x, z, dz, *, from_logits, gamma, gamma_exact, balance, alpha, prof):
-    u = UNIT_ROUNDOFF
+    u = U64
     if from_logits:
         s = 1 / (1 + mpmath.exp(-x))
-        ds = SIGMOID_ROUNDINGS * u * s if not is_f32(s) else mpmath.mpf(0)
+        ds = SIGMOID_ROUNDINGS * u * f64(s) if not is_f32(s) else 0.0
     else:
-        s, ds = x, mpmath.mpf(0)
+        s, ds = x, 0.0
     # the BCE factor
     if from_logits and prof.binary_focal_logits_bce == "logits":
         bce, dbce = _logits_term(x, z, dz)
@@ -100,23 +122,26 @@ def _element(y, x, z, dz, *, from_logits, gamma, gamma_exact, balance, alpha, pr
         double = prof.bce_double_epsilon and not from_logits
         bce, dbce = _probability_term(s, z, dz, double)
         if ds and _LO < s < _HI:  # the rounded sigmoid moves the clipped path where the clip does not bind
-            a, b = (s + _EPS, 1 - s + _EPS) if double else (s, 1 - s)
-            dbce += abs(-z / a + (1 - z) / b) * ds
+            sf, zf = f64(s), f64(z)
+            a, b = (sf + _EPS64, 1 - sf + _EPS64) if double else (sf, 1 - sf)
+            dbce += abs(-zf / a + (1 - zf) / b) * ds
     # the focal factor
     F, dF, f = focal_factor(z, dz, s, ds, gamma)
+    Ff, ff = f64(F), f64(f)
     if gamma != 0 and gamma != gamma_exact and f > 0:  # a float64 implementation uses the exact gamma
-        dF += abs(F * mpmath.log(f)) * abs(gamma - gamma_exact)
+        dF += abs(Ff * math.log(ff)) * abs(f64(gamma - gamma_exact))
     # the class-balancing weight
-    W, dW = mpmath.mpf(1), mpmath.mpf(0)
+    W, dW = mpmath.mpf(1), 0.0
     if balance:
         a32, c32, a_exact = alpha
         wz = 1 - z
         b1, b2 = z * a32, wz * c32
         W = b1 + b2
-        dW = abs(a32 - c32) * dz + _inexact(b1) + _inexact(wz) * c32 + _inexact(b2) + _inexact(W)
-        dW += abs(z) * abs(a32 - a_exact) + abs(wz) * abs(c32 - (1 - a_exact))
+        dW = abs(f64(a32 - c32)) * dz + _inexact(b1) + _inexact(wz) * f64(c32) + _inexact(b2) + _inexact(W)
+        dW += abs(f64(z)) * abs(f64(a32 - a_exact)) + abs(f64(wz)) * abs(f64(c32 - (1 - a_exact)))
     loss = W * F * bce
-    budget = abs(W * F) * dbce + abs(W * bce) * (dF + ftz(F)) + abs(F * bce) * dW
+    Wf, bf = f64(W), f64(bce)
+    budget = abs(Wf * Ff) * dbce + abs(Wf * bf) * (dF + f64(ftz(F))) + abs(Ff * bf) * dW
     return loss, budget
 
 

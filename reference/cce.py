@@ -26,7 +26,7 @@ import mpmath
 import numpy as np
 
 from reference.errors import SpecError, UndefinedInput, checked_axis
-from reference.floats import CLIP_HIGH, CLIP_LOW, UNIT_ROUNDOFF, at_reference_precision, mpf_array, to_mpf
+from reference.floats import CLIP_HIGH, CLIP_LOW, U64, at_reference_precision, f64, mpf_array, to_mpf
 from reference.memo import profile_memo
 from reference.profiles import Profile, get_profile
 from reference.smoothing import smoothed
@@ -52,22 +52,26 @@ def _logits_row(z_row, dz_row, x_row):
     (``s - 1``: a sum that loses them all returns exactly 1). So ``L`` is off by up to
     ``u sum_j w_j (|d_j| + 2) + min((sum_steps + 1) u, (s - 1) / s)`` with
     ``w_j = exp(d_j) / s``, the sum over the ``j`` with ``d_j != 0`` (``exp(0) = 1`` exactly)."""
-    u = UNIT_ROUNDOFF
+    u = U64  # budgets and magnitudes are Python floats (reference.floats.f64)
     m = max(x_row)
     d = [x - m for x in x_row]
     e = [mpmath.exp(di) for di in d]
     s = mpmath.fsum(e)
     big_l = mpmath.log(s)
-    sum_rounding = min((_sum_steps(len(d)) + 1) * u, (s - 1) / s)
+    s64 = f64(s)
+    sum_rounding = min((_sum_steps(len(d)) + 1) * u, f64(s - 1) / s64)
     # exp(0) of the largest logit is exactly 1 in every libm: only the others round
-    err_l = u * mpmath.fsum(ei / s * (abs(di) + 2) for ei, di in zip(e, d) if di != 0) + sum_rounding
-    loss = budget = magnitude = mpmath.mpf(0)
+    err_l = u * math.fsum(f64(ei) / s64 * (abs(f64(di)) + 2) for ei, di in zip(e, d) if di != 0) + sum_rounding
+    loss = mpmath.mpf(0)
+    budget = magnitude = 0.0
     for z, dz, di in zip(z_row, dz_row, d):
+        if not z and not dz:  # a zero label, exactly: its term is 0 and moves nothing
+            continue
         nll = big_l - di  # -log_softmax, >= 0
         term = z * nll
         loss += term
-        magnitude += abs(term)
-        budget += abs(z) * (u * abs(di) + err_l) + dz * nll + ftz(term)
+        magnitude += abs(f64(term))
+        budget += abs(f64(z)) * (u * abs(f64(di)) + err_l) + dz * f64(nll) + f64(ftz(term))
     return loss, budget, magnitude
 
 
@@ -80,15 +84,18 @@ def _probability_row(z_row, dz_row, x_row):
     s = mpmath.fsum(x_row)
     if s == 0:
         raise UndefinedInput("a row of y_pred sums to 0: Keras divides 0 by 0 (NaN)")
-    r = (_sum_steps(k) + 1) * UNIT_ROUNDOFF
-    loss = budget = magnitude = mpmath.mpf(0)
+    r = (_sum_steps(k) + 1) * U64
+    loss = mpmath.mpf(0)
+    budget = magnitude = 0.0
     for z, dz, x in zip(z_row, dz_row, x_row):
+        if not z and not dz:  # a zero label, exactly: its term is 0 and moves nothing
+            continue
         p = min(max(x / s, _LO), _HI)
         nll = -mpmath.log(p)
         term = z * nll
         loss += term
-        magnitude += abs(term)
-        budget += abs(z) * r + dz * nll + ftz(term)
+        magnitude += abs(f64(term))
+        budget += abs(f64(z)) * r + dz * f64(nll) + f64(ftz(term))
     return loss, budget, magnitude
 
 

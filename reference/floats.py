@@ -27,6 +27,8 @@ __all__ = [
     "round_f32",
     "is_f32",
     "ulp32",
+    "f64",
+    "U64",
 ]
 
 mp = mpmath.mp
@@ -121,3 +123,27 @@ def ulp32(x: float | mpmath.mpf) -> float:
         return 2.0**-149
     e = math.frexp(ax)[1] - 1  # ax = m * 2^e with 1 <= m < 2
     return 2.0 ** max(e - 23, -149)
+
+
+#: u = 2^-24 as a Python float, for budgets computed in double precision (``f64``).
+U64 = 2.0**-24
+
+
+def f64(x) -> float:
+    """The double nearest ``x`` (an mpf or a number), read from mpmath's exact form.
+
+    For rounding budgets only: a budget is an error bound that the fixtures round up to
+    three significant digits, so double precision (relative error 2^-53 per operation) is
+    far more than it needs, and Python floats cost a fraction of an mpf operation. Values,
+    the numbers a candidate must reproduce, stay mpmath numbers at the reference precision."""
+    t = getattr(x, "_mpf_", None)
+    if t is None:
+        return float(x)
+    sign, man, exp, _ = t
+    if not man:  # zero, an infinity or NaN
+        return float(x)
+    try:
+        v = math.ldexp(float(man), exp)
+    except OverflowError:
+        return float(x)
+    return -v if sign else v

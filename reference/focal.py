@@ -23,7 +23,7 @@ import mpmath
 import numpy as np
 
 from reference.errors import SpecError, UndefinedInput, checked_axis
-from reference.floats import CLIP_HIGH, CLIP_LOW, UNIT_ROUNDOFF, at_reference_precision, is_f32, mpf_array, to_mpf
+from reference.floats import CLIP_HIGH, CLIP_LOW, U64, at_reference_precision, f64, is_f32, mpf_array, to_mpf
 from reference.memo import profile_memo
 from reference.profiles import Profile, get_profile
 from reference.smoothing import smoothed
@@ -35,8 +35,9 @@ _LO, _HI = to_mpf(CLIP_LOW), to_mpf(CLIP_HIGH)
 
 
 def _row(y_row, dz_row, x_row, alpha_row, gamma, from_logits):
-    """Loss and budget of one row of K classes (all lists of mpf)."""
-    u = UNIT_ROUNDOFF
+    """Loss and budget of one row of K classes (lists of mpf; the budget and the magnitude
+    are Python floats, ``reference.floats.f64``)."""
+    u = U64
     k = len(x_row)
     sum_steps = math.ceil(math.log2(k)) + 1 if k > 1 else 0
     if from_logits:
@@ -46,7 +47,7 @@ def _row(y_row, dz_row, x_row, alpha_row, gamma, from_logits):
         probs = [ei / s for ei in e]
         # softmax in float32: x - m (|x - m| u absolute, so relative in exp), exp, the
         # sum and the division; then the renormalisation's sum and division again.
-        rel = [(abs(x - m) + 2 + sum_steps) * u + (sum_steps + 1) * u for x in x_row]
+        rel = [(abs(f64(x - m)) + 2 + sum_steps) * u + (sum_steps + 1) * u for x in x_row]
     else:
         s = sum(x_row)
         if s == 0:
@@ -54,10 +55,12 @@ def _row(y_row, dz_row, x_row, alpha_row, gamma, from_logits):
         probs = [x / s for x in x_row]
         rel = [(sum_steps + 1) * u] * k
     loss = mpmath.mpf(0)
-    budget = mpmath.mpf(0)
-    magnitude = mpmath.mpf(0)
+    budget = magnitude = 0.0
     gamma = to_mpf(gamma)
+    g64 = f64(gamma)
     for z, dz, p_raw, r, a in zip(y_row, dz_row, probs, rel, alpha_row):
+        if not z and not dz:  # a zero label, exactly: its term is 0 and moves nothing
+            continue
         clipped = not (_LO <= p_raw <= _HI)
         p = min(max(p_raw, _LO), _HI)
         q = 1 - p
@@ -65,14 +68,16 @@ def _row(y_row, dz_row, x_row, alpha_row, gamma, from_logits):
         mod = q**gamma if gamma != 0 else mpmath.mpf(1)
         term = a * mod * (-z * log_p)
         loss += term
-        magnitude += abs(term)
-        budget += abs(a * mod * log_p) * dz + ftz(term)  # via the smoothed label; a flushed term
+        a64, mod64, log64, term64 = f64(a), f64(mod), f64(log_p), f64(term)
+        magnitude += abs(term64)
+        budget += abs(a64 * mod64 * log64) * dz + f64(ftz(term))  # via the smoothed label; a flushed term
         if not clipped:  # via the rounded renormalised p: d term / d p
-            dq = gamma * q ** (gamma - 1) if gamma != 0 else 0
-            dterm = a * z * (dq * log_p - mod / p)
-            budget += abs(dterm) * r * p
+            p64, q64 = f64(p), f64(q)
+            dq = g64 * q64 ** (g64 - 1) if gamma != 0 else 0.0
+            dterm = a64 * f64(z) * (dq * log64 - mod64 / p64)
+            budget += abs(dterm) * r * p64
         if gamma != 0 and not is_f32(q):  # 1 - p rounded: gamma * u * |term|
-            budget += gamma * u * abs(term)
+            budget += g64 * u * abs(term64)
     return loss, budget, magnitude
 
 

@@ -38,7 +38,7 @@ import numpy as np
 
 from reference.cce import _logits_row, _probability_row
 from reference.errors import SpecError
-from reference.floats import CLIP_HIGH, CLIP_LOW, UNIT_ROUNDOFF, at_reference_precision, mpf_array, to_mpf
+from reference.floats import CLIP_HIGH, CLIP_LOW, U64, at_reference_precision, f64, mpf_array, to_mpf
 from reference.memo import profile_memo
 from reference.profiles import Profile, get_profile
 from reference.tracked import Tracked
@@ -60,13 +60,14 @@ def _clip_then_log_softmax_row(y: int, x_row):
     ``w_k = c_k / sum(c)``."""
     logs = [mpmath.log(min(max(p, _LO), _HI)) for p in x_row]
     z = [mpmath.mpf(1) if k == y else _ZERO for k in range(len(x_row))]
-    loss, budget, magnitude = _logits_row(z, [_ZERO] * len(z), logs)
-    s = mpmath.fsum(mpmath.exp(v) for v in logs)
-    budget += (
-        2
-        * UNIT_ROUNDOFF
-        * mpmath.fsum(abs((1 if k == y else 0) - mpmath.exp(v) / s) * abs(v) for k, v in enumerate(logs))
-    )
+    loss, budget, magnitude = _logits_row(z, [0.0] * len(z), logs)
+    # the budget in Python floats (reference.floats.f64); |[k == y] - w_k| from the exact
+    # sums, so that 1 - w_y of a dominant class keeps its digits
+    c = [mpmath.exp(v) for v in logs]
+    s = mpmath.fsum(c)
+    s64 = f64(s)
+    spread = [f64((s - ck) / s) if k == y else f64(ck) / s64 for k, ck in enumerate(c)]
+    budget += 2 * U64 * math.fsum(w * abs(f64(v)) for w, v in zip(spread, logs))
     return loss, budget, magnitude
 
 
@@ -74,11 +75,11 @@ def _row(prof: Profile, from_logits: bool, y: int, x_row):
     k = len(x_row)
     if from_logits:
         z = [mpmath.mpf(1) if i == y else _ZERO for i in range(k)]
-        return _logits_row(z, [_ZERO] * k, x_row)
+        return _logits_row(z, [0.0] * k, x_row)
     if prof.scce_probabilities == "clip_then_log_softmax":
         return _clip_then_log_softmax_row(y, x_row)
     z = [mpmath.mpf(1) if i == y else _ZERO for i in range(k)]
-    return _probability_row(z, [_ZERO] * k, x_row)
+    return _probability_row(z, [0.0] * k, x_row)
 
 
 def _labels_for_rows(

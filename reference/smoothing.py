@@ -5,7 +5,7 @@ from __future__ import annotations
 import mpmath
 import numpy as np
 
-from reference.floats import UNIT_ROUNDOFF, is_f32, round_f32, to_mpf
+from reference.floats import U64, f64, is_f32, round_f32, to_mpf
 from reference.profiles import Profile
 from reference.tracked import ftz
 
@@ -33,15 +33,17 @@ def smooth_labels(
     c2 = round_f32(round_f32(ls) * toward) if toward != mpmath.mpf(1) / 2 else round_f32(ls_seen / 2)
     z = np.empty(y_true.shape, dtype=object)
     dz = np.empty(y_true.shape, dtype=object)
-    u = UNIT_ROUNDOFF
+    u = U64  # the budgets are Python floats (reference.floats.f64)
+    per_y = f64(abs(c1 - exact_c1))
+    constant = f64(abs(c2 - exact_c2)) + f64(ftz(c2))
     for idx, y in np.ndenumerate(y_true):
         prod = y * c1
         val = prod + c2
-        budget = abs(y) * abs(c1 - exact_c1) + abs(c2 - exact_c2) + ftz(c2) + ftz(val)
+        budget = abs(f64(y)) * per_y + constant + f64(ftz(val))
         if not is_f32(prod):
-            budget += u * abs(prod)
+            budget += u * abs(f64(prod))
         if not is_f32(val):
-            budget += u * abs(val)
+            budget += u * abs(f64(val))
         z[idx] = val
         dz[idx] = budget
     return z, dz
@@ -52,4 +54,4 @@ def smoothed(y_true: np.ndarray, label_smoothing: float, toward: mpmath.mpf, pro
     is 0 (Keras skips the arithmetic then)."""
     if label_smoothing:
         return smooth_labels(y_true, label_smoothing, toward, profile)
-    return y_true, np.full(y_true.shape, mpmath.mpf(0), dtype=object)
+    return y_true, np.full(y_true.shape, 0.0, dtype=object)

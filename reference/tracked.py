@@ -41,7 +41,7 @@ from dataclasses import dataclass
 import mpmath
 import numpy as np
 
-from reference.floats import UNIT_ROUNDOFF, at_reference_precision, ulp32
+from reference.floats import U64, at_reference_precision, f64, ulp32
 
 __all__ = ["K_EVAL", "Tracked", "tolerance_of", "ftz"]
 
@@ -67,6 +67,13 @@ def ftz(x) -> mpmath.mpf:
     return _ZERO
 
 
+_FTZ_FLOOR64 = 2.0**-126
+
+
+def _abs64(x) -> float:
+    return abs(f64(x))
+
+
 def _zeros_like(a: np.ndarray) -> np.ndarray:
     out = np.empty(a.shape, dtype=object)
     out[...] = mpmath.mpf(0)
@@ -77,8 +84,10 @@ def _zeros_like(a: np.ndarray) -> np.ndarray:
 class Tracked:
     """An exact result with its rounding budget, magnitude and summed-term count.
 
-    All four are numpy arrays of one shape (object arrays of mpf, and int for ``terms``).
-    Linear steps (means, sums, weights, division by a count) act on all of them.
+    All four are numpy arrays of one shape: ``value`` of mpf; ``budget`` and ``magnitude``
+    of Python floats (error bounds need no more than double precision, and the reference
+    computes them in it for speed: ``reference.floats.f64``; an mpf there works too); int
+    for ``terms``. Linear steps (means, sums, weights, division by a count) act on all of them.
     """
 
     value: np.ndarray
@@ -94,8 +103,10 @@ class Tracked:
         budget = np.array(budget, dtype=object)
         mag = np.empty(value.shape, dtype=object)
         for idx, v in np.ndenumerate(value):
-            mag[idx] = abs(v)
-            budget[idx] = budget[idx] + ftz(v)
+            mag[idx] = abs(f64(v))
+            flushed = ftz(v)
+            if flushed:
+                budget[idx] = budget[idx] + f64(flushed)
         return Tracked(value, budget, mag, np.ones(value.shape, int))
 
     @property
@@ -123,7 +134,7 @@ class Tracked:
     def scale(self, c) -> Tracked:
         """Multiply by a constant (or an array broadcastable to the shape)."""
         c = np.asarray(c, dtype=object)
-        absc = np.vectorize(abs, otypes=[object])(c) if c.shape else abs(c[()])
+        absc = np.vectorize(_abs64, otypes=[object])(c) if c.shape else _abs64(c[()])
         return Tracked(
             _as_obj(self.value * c),
             _as_obj(self.budget * absc),
@@ -173,6 +184,6 @@ def tolerance_of(t: Tracked) -> np.ndarray:
     for idx, v in np.ndenumerate(t.value):
         n = max(int(t.terms[idx]), 1)
         steps = K_EVAL + math.ceil(math.log2(n)) + 2
-        tol = t.budget[idx] + steps * UNIT_ROUNDOFF * t.magnitude[idx]
-        out[idx] = max(tol, mpmath.mpf(ulp32(v)), FTZ_FLOOR)
+        tol = f64(t.budget[idx]) + steps * U64 * f64(t.magnitude[idx])
+        out[idx] = max(tol, ulp32(v), _FTZ_FLOOR64)
     return out
