@@ -84,6 +84,8 @@ def failure_class(rec: dict) -> str:
     """What kind of failure a failing case shows, independent of its numbers: the exception and
     what is missing (an attribute, an argument, a reduction name) or the message shape."""
     msg = (rec.get("message") or "").strip()
+    if rec.get("verdict") == "skip" and (m := re.search(r" has no (\S+)", msg)):
+        return f"API missing: {m.group(1)}"
     if msg.startswith(RAISED):
         exc, _, text = msg[len(RAISED) :].partition(":")
         first = text.strip().splitlines()[0] if text.strip() else ""
@@ -245,14 +247,14 @@ def _series_section(title: str, runs: list[Run], expected: list[str]) -> list[st
     out += [
         "### Older than the profile",
         "",
-        "Per version, its failures grouped by class; where a later version passes those cases from "
+        "Per version, its failures (and the cases of APIs it lacks, skipped) grouped by class; where a later version passes those cases from "
         f"then on (through {newest}), the version predates the profile's semantics, in one line.",
         "",
     ]
     for i, run in enumerate(runs):
         groups: dict[tuple, list[dict]] = defaultdict(list)
         for r in run.doc["cases"]:
-            if outcome(r) in ("failed", "errored"):
+            if outcome(r) in ("failed", "errored") or failure_class(r).startswith("API missing"):
                 groups[(fixed.get(r["id"], -1), failure_class(r))].append(r)
         if not groups:
             out.append(f"- **{run.label}**: no failures.")

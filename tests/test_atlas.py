@@ -46,6 +46,11 @@ def results(tmp_path):
             for i in mean
         ]
         cases.append(_case("ctc-1", "CTC") if ctc_ok else _case("ctc-1", "CTC", "fail", (), NO_CTC))
+        if not mean_ok:  # 3.0 lacks the API: the candidate skips its cases
+            gce = "candidate 'keras' has no losses.CategoricalGeneralizedCrossEntropy (for GCE)"
+            cases.append(_case("gce-1", "GCE", "skip", (), gce))
+        else:
+            cases.append(_case("gce-1", "GCE"))
         v = _case("poisson-1", "poisson", got=(v1,))
         if v1 != 1.0:
             v.update(verdict="fail", message="value outside tolerance")
@@ -77,6 +82,8 @@ def test_outcome_and_failure_class():
     assert failure_class({"message": NO_CTC}) == "AttributeError: no attribute 'CTC'"
     kw = "the candidate raised TypeError: __init__() got an unexpected keyword argument 'axis'"
     assert failure_class({"message": kw}) == "TypeError: no argument 'axis'"
+    skip = {"verdict": "skip", "message": "candidate 'keras' has no losses.CTC (for CTC)"}
+    assert failure_class(skip) == "API missing: losses.CTC" and outcome(skip) == "skip"
     # numbers do not split a class
     shape = "returned shape (4, 3), but the spec's shape is (4,)"
     assert failure_class({"message": shape}) == failure_class({"message": shape.replace("4", "7")})
@@ -95,20 +102,22 @@ def test_the_table_counts_passed_failed_errored(results):
     assert "| BinaryCrossentropy | 1/0/40 | 41/0/0 | 41/0/0 |" in text
     assert "| CTC | 0/0/1 | 0/0/1 | 1/0/0 |" in text
     assert "| poisson | 1/0/0 | 0/1/0 | 1/0/0 |" in text
-    assert "| **all** | **2/0/41** | **41/1/1** | **43/0/0** |" in text
+    assert "| **all** | **2/0/41 +1s** | **42/1/1** | **44/0/0** |" in text
 
 
 def test_older_than_the_profile_is_one_line_per_class(results):
     text = render_atlas(*load_atlas(results))
     lines = [ln for ln in text.splitlines() if ln.startswith("- **3.0.5**")]
-    assert len(lines) == 2, lines  # 40 reduction cases and one CTC case: one line each, no case ids
+    assert len(lines) == 3, lines  # 40 reduction cases, one CTC case, one GCE: one line each, no case ids
     assert "40 cases `ValueError: unknown reduction 'mean'` (BinaryCrossentropy 40)" in lines[0]
     assert "from 3.7.0 on" in lines[0]
     assert (
         "`AttributeError: no attribute 'CTC'` (CTC 1): older than the profile: the profile's behaviour from 3.15.1"
-        in lines[1]
+        in lines[2]
     )
     assert "(poisson 1): a regression: an earlier version passed them" in text
+    assert "`API missing: losses.CategoricalGeneralizedCrossEntropy` (GCE 1): older than the profile" in lines[1]
+    assert "| GCE | 0/0/0 +1s | 1/0/0 | 1/0/0 |" in text
     assert "bce-loss-mean-0" not in text.split("### Changes")[0]
     assert "- **3.15.1**: no failures." in text
 
@@ -129,7 +138,7 @@ def test_changes_are_grouped_with_the_first_version_and_examples(results):
 
 def test_header_times_disk_and_what_is_still_to_run(results):
     text = render_atlas(*load_atlas(results))
-    assert "| atlas-keras3.0 | keras 3.0.5 on backend jax | 43 | 2 / 0 / 41 | 30 s | 10.0 min | 1.00 GiB |" in text
+    assert "| atlas-keras3.0 | keras 3.0.5 on backend jax | 44 | 2 / 0 / 41 | 30 s | 10.0 min | 1.00 GiB |" in text
     assert "5 env(s), 2.5 min installing and 50.0 min running" in text
     assert "peak 3.00 GiB" in text and "cache, 1.00 GiB" in text
     assert "Projection for the whole matrix (23 envs)" in text
