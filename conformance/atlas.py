@@ -159,6 +159,10 @@ def _fixed_in(runs: list[Run]) -> dict[str, int]:
     return out
 
 
+def _n(n: int, what: str = "case") -> str:
+    return f"{n} {what}" + ("" if n == 1 else "s")
+
+
 def _api_counts(recs: list[dict]) -> str:
     c = Counter(r["api"] for r in recs)
     return ", ".join(f"{api} {n}" for api, n in sorted(c.items(), key=lambda kv: (-kv[1], kv[0])))
@@ -268,7 +272,7 @@ def _series_section(title: str, runs: list[Run], expected: list[str]) -> list[st
                 where = f"still failing in {newest}"
             else:
                 where = "a regression: an earlier version passed them"
-            out.append(f"- **{run.label}**: {len(recs)} cases `{cls}` ({_api_counts(recs)}): {where}.")
+            out.append(f"- **{run.label}**: {_n(len(recs))} `{cls}` ({_api_counts(recs)}): {where}.")
     out.append("")
 
     out += ["### Changes between consecutive versions run", ""]
@@ -296,13 +300,11 @@ def _series_section(title: str, runs: list[Run], expected: list[str]) -> list[st
                 groups[(api, c["change"], cls)].append(c)
         for cls, recs in sorted(sticky.items(), key=lambda kv: -len(kv[1])):
             out.append(
-                f"- {len(recs)} cases now pass for good, which raised or failed with `{cls}` before "
+                f"- {_n(len(recs))} now pass for good, which raised or failed with `{cls}` before "
                 f"({_api_counts(recs)}): {new.label} adopts the profile's behaviour."
             )
         for change, recs in sorted(only.items()):
-            out.append(
-                f"- {len(recs)} cases `{change}` run (the two runs used different fixtures): {_api_counts(recs)}"
-            )
+            out.append(f"- {_n(len(recs))} `{change}` run (the two runs used different fixtures): {_api_counts(recs)}")
         for (api, change, cls), cs in sorted(groups.items(), key=lambda kv: (kv[0][0], -len(kv[1]))):
             what = f"{api}: {len(cs)} `{change}`" + (f", `{cls}`" if cls else "")
             out.append(f"- {what}")
