@@ -12,7 +12,7 @@ uv/pip cache (``--cache``; uv hardlinks from it into the envs). A background sam
 peak of ``du`` over the work and cache dirs.
 
 Per env, ``RESULTS/atlas-run.json`` records: install and run seconds, the env's size, the exit
-status, and the peak disk of the whole run it belonged to; runs accumulate (an env run again
+status, the installed versions of keras / jax / jaxlib / numpy / tensorflow-cpu / tf_keras, and the peak disk of the whole run it belonged to; runs accumulate (an env run again
 replaces its record). ``keras-conformance atlas RESULTS`` reads it for docs/atlas.md's header.
 
 Run it niced on a shared machine: ``nice -n 19 python scripts/atlas.py run -j 1``. Needs tox
@@ -78,6 +78,22 @@ def _tox(args, tox: list[str], env: str, workdir: Path, environ: dict, log) -> t
     return rc, time.monotonic() - t0
 
 
+PACKAGES = ("keras", "jax", "jaxlib", "numpy", "tensorflow-cpu", "tf_keras")
+VERSIONS = "import importlib.metadata as m, json, sys\nv = {}\nfor p in sys.argv[1:]:\n    try:\n        v[p] = m.version(p)\n    except m.PackageNotFoundError:\n        pass\nprint(json.dumps(v))"
+
+
+def installed(workdir: Path, env: str) -> dict:
+    """The versions of the packages that matter, as installed in the env."""
+    python = workdir / env / "bin" / "python"
+    if not python.exists():
+        return {}
+    out = subprocess.run([str(python), "-c", VERSIONS, *PACKAGES], capture_output=True, text=True)
+    try:
+        return json.loads(out.stdout.strip().splitlines()[-1])
+    except (IndexError, json.JSONDecodeError):
+        return {}
+
+
 def run_env(env: str, opts, environ: dict) -> dict:
     workdir = Path(opts.work) / env
     results = Path(opts.results) / f"results-{env}.json"
@@ -85,12 +101,14 @@ def run_env(env: str, opts, environ: dict) -> dict:
     with open(logpath, "w", encoding="utf-8") as log:
         rc_install, t_install = _tox(["--notest"], opts.tox, env, workdir, environ, log)
         env_bytes = du(workdir)
+        packages = installed(workdir, env)
         rc_run, t_run = _tox([], opts.tox, env, workdir, environ, log) if rc_install == 0 else (rc_install, 0.0)
     rec = {
         "install_s": round(t_install, 1),
         "run_s": round(t_run, 1),
         "env_bytes": max(env_bytes, du(workdir)),
         "rc": rc_run,
+        "packages": packages,
         "results": results.name if results.is_file() else None,
         "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "log": logpath.name,
