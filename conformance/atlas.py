@@ -114,6 +114,12 @@ def load_atlas(results_dir: str | Path) -> tuple[dict[str, list[Run]], dict]:
         rs.sort(key=lambda r: r.version)
     rec_path = d / RECORD
     record = json.loads(rec_path.read_text(encoding="utf-8")) if rec_path.is_file() else {"envs": {}, "runs": []}
+    for env, e in record.get("envs", {}).items():
+        log = d / (e.get("log") or f"log-{env}.txt")
+        if not e.get("packages") and log.is_file():
+            m = re.search(r"install_deps> \S+ pip install (.*)", log.read_text(encoding="utf-8", errors="replace"))
+            if m:
+                e["pins"] = " ".join(x.strip("'") for x in m.group(1).split())
     return dict(runs), record
 
 
@@ -175,11 +181,21 @@ def _got(rec: dict | None) -> str:
     return "raised" if not g else json.dumps(g)[:60]
 
 
+def _packages(env_record: dict) -> str:
+    """The versions the driver found installed, or the pins tox installed (from its log)."""
+    pk = env_record.get("packages") or {}
+    shown = [f"{k} {v}" for k, v in sorted(pk.items()) if k not in ("keras", "tf_keras")]
+    if shown:
+        return ", ".join(shown)
+    pins = env_record.get("pins")
+    return f"pins: {pins}" if pins else "-"
+
+
 def _header(runs_by_series: dict[str, list[Run]], record: dict) -> list[str]:
     envs = record.get("envs", {})
     lines = [
-        "| env | version | cases | passed / failed / errored | install | run | env size |",
-        "|---|---|---|---|---|---|---|",
+        "| env | version | with | cases | passed / failed / errored | install | run | env size |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     run_envs = []
     for series in SERIES:
@@ -188,7 +204,7 @@ def _header(runs_by_series: dict[str, list[Run]], record: dict) -> list[str]:
             e = envs.get(run.env, {})
             run_envs.append(e)
             lines.append(
-                f"| {run.env} | {run.doc.get('describe') or run.label} | {len(run.doc['cases'])} | "
+                f"| {run.env} | {run.doc.get('describe') or run.label} | {_packages(e)} | {len(run.doc['cases'])} | "
                 f"{tot['passed']} / {tot['failed']} / {tot['errored']} | {_mins(e.get('install_s'))} | "
                 f"{_mins(e.get('run_s'))} | {_gib(e.get('env_bytes'))} |"
             )

@@ -65,11 +65,15 @@ def results(tmp_path):
     _write(tmp_path, "atlas-tfkeras2.21", "tf_keras 2.21.0 on tensorflow 2.21.0", "keras2", k2)
     record = {
         "envs": {
-            e: {"install_s": 30.0, "run_s": 600.0, "env_bytes": 2**30, "rc": 0}
+            e: {"install_s": 30.0, "run_s": 600.0, "env_bytes": 2**30, "rc": 0, "packages": {"jax": "0.4.20"}}
             for e in ("atlas-keras3.0", "atlas-keras3.7", "atlas-keras3.15", "atlas-tfkeras2.15", "atlas-tfkeras2.21")
         },
         "runs": [{"jobs": 1, "cpus": 2, "wall_s": 3150.0, "peak_disk_bytes": 3 * 2**30, "cache_bytes": 2**30}],
     }
+    del record["envs"]["atlas-tfkeras2.15"]["packages"]  # an older record: the pins come from tox's log
+    (tmp_path / "log-atlas-tfkeras2.15.txt").write_text(
+        "atlas-tfkeras2.15: install_deps> /x/bin/uv pip install tensorflow-cpu==2.15.1 'numpy<2'\n", encoding="utf-8"
+    )
     (tmp_path / "atlas-run.json").write_text(json.dumps(record), encoding="utf-8")
     return tmp_path
 
@@ -138,7 +142,11 @@ def test_changes_are_grouped_with_the_first_version_and_examples(results):
 
 def test_header_times_disk_and_what_is_still_to_run(results):
     text = render_atlas(*load_atlas(results))
-    assert "| atlas-keras3.0 | keras 3.0.5 on backend jax | 44 | 2 / 0 / 41 | 30 s | 10.0 min | 1.00 GiB |" in text
+    assert (
+        "| atlas-keras3.0 | keras 3.0.5 on backend jax | jax 0.4.20 | 44 | 2 / 0 / 41 | 30 s | 10.0 min | 1.00 GiB |"
+        in text
+    )
+    assert "| tf.keras 2.15.0 on tensorflow 2.15.1 | pins: tensorflow-cpu==2.15.1 numpy<2 | 1 |" in text
     assert "5 env(s), 2.5 min installing and 50.0 min running" in text
     assert "peak 3.00 GiB" in text and "cache, 1.00 GiB" in text
     assert "Projection for the whole matrix (23 envs)" in text
