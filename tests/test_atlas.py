@@ -163,3 +163,32 @@ def test_cli_writes_and_checks(results, tmp_path, capsys):
     assert cli(["atlas", str(results), "--out", str(out), "--check"]) == 1
     assert "differs" in capsys.readouterr().err
     assert cli(["atlas", str(tmp_path / "nothing-here")]) == 2
+
+
+def test_the_env_lists_agree_with_tox_ini():
+    """conformance/atlas.py, scripts/atlas.py and tox.ini name the same envs, each with its pins,
+    and none of them is in the default env_list (the atlas is opt-in)."""
+    import configparser
+    import importlib.util
+    import re
+    from pathlib import Path
+
+    from conformance.atlas import ENVS
+
+    root = Path(__file__).resolve().parent.parent
+    ini = configparser.ConfigParser(interpolation=None)
+    ini.read(root / "tox.ini", encoding="utf-8")
+    tox_envs = []
+    for section in ini.sections():
+        m = re.fullmatch(r"testenv:(atlas-\w+)\{([^}]*)\}", section)
+        if m:
+            tox_envs += [m.group(1) + f for f in m.group(2).split(",")]
+            deps = ini[section].get("deps", "") + ini[section].get("commands_pre", "")
+            for f in m.group(2).split(","):
+                assert f"{m.group(1)[len('atlas-') :]}{f}:" in deps, f"no pins for {m.group(1)}{f}"
+    assert tox_envs == ENVS
+    spec = importlib.util.spec_from_file_location("atlas_driver", root / "scripts" / "atlas.py")
+    driver = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(driver)
+    assert driver.ENVS == ENVS
+    assert "atlas" not in ini["tox"]["env_list"]
