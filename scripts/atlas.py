@@ -124,6 +124,23 @@ def run_env(env: str, opts, environ: dict) -> dict:
     return rec
 
 
+_record_lock = threading.Lock()
+
+
+def save(results: Path, env: str | None = None, rec: dict | None = None, run_info: dict | None = None) -> Path:
+    """Merge one env's record (as soon as it finishes, so an interrupted run keeps what it did)
+    or a whole run's summary into ``RESULTS/atlas-run.json``."""
+    path = results / RECORD
+    with _record_lock:
+        record = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {"envs": {}, "runs": []}
+        if run_info is not None:
+            record["runs"].append(run_info)
+        if env is not None:
+            record["envs"][env] = {**rec, "run_index": len(record["runs"])}
+        path.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return path
+
+
 def cmd_run(opts) -> int:
     envs = opts.envs or ENVS
     unknown = [e for e in envs if e not in ENVS]
@@ -141,13 +158,17 @@ def cmd_run(opts) -> int:
     sampler = PeakDisk([Path(opts.work), Path(opts.cache)])
     sampler.start()
     t0 = time.monotonic()
+
+    def one(env: str) -> dict:
+        rec = run_env(env, opts, environ)
+        save(Path(opts.results), env, {**rec, "peak_disk_so_far_bytes": sampler.peak})
+        return rec
+
     with ThreadPoolExecutor(max_workers=opts.jobs) as pool:
-        recs = dict(zip(envs, pool.map(lambda e: run_env(e, opts, environ), envs)))
+        recs = dict(zip(envs, pool.map(one, envs)))
     wall = time.monotonic() - t0
     peak = sampler.stop()
     cache = du(Path(opts.cache))
-    path = Path(opts.results) / RECORD
-    record = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {"envs": {}, "runs": []}
     run_info = {
         "envs": envs,
         "jobs": opts.jobs,
@@ -157,10 +178,7 @@ def cmd_run(opts) -> int:
         "cpus": os.cpu_count(),
         "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
-    record["runs"].append(run_info)
-    for e, r in recs.items():
-        record["envs"][e] = {**r, "run_index": len(record["runs"]) - 1}
-    path.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    path = save(Path(opts.results), run_info=run_info)
     print(
         f"atlas: {len(envs)} env(s) in {wall:.0f} s, peak disk {peak / 2**30:.2f} GiB "
         f"(cache {cache / 2**30:.2f} GiB); record in {path}"
