@@ -214,7 +214,10 @@ def _header(runs_by_series: dict[str, list[Run]], record: dict) -> list[str]:
         n = len(timed)
         inst = sum(e["install_s"] for e in timed)
         run_s = sum(e["run_s"] for e in timed)
-        peak = max((r.get("peak_disk_bytes", 0) for r in record.get("runs", [])), default=0)
+        peak = max(
+            [r.get("peak_disk_bytes", 0) for r in record.get("runs", [])]
+            + [e.get("peak_disk_so_far_bytes", 0) for e in timed]
+        )
         cache = max((r.get("cache_bytes", 0) for r in record.get("runs", [])), default=0)
         biggest = max(e.get("env_bytes", 0) for e in timed)
         cpus = {r.get("cpus") for r in record.get("runs", [])} - {None}
@@ -226,6 +229,13 @@ def _header(runs_by_series: dict[str, list[Run]], record: dict) -> list[str]:
             f"Disk: peak {_gib(peak)} (the envs alive at once plus the shared uv cache, {_gib(cache)}; "
             f"the largest env {_gib(biggest)}; each env is deleted once its results are written).",
         ]
+        recovered = [env for env, e in envs.items() if e.get("recovered") and e in timed]
+        if recovered:
+            out += [
+                "",
+                f"The times and size of {', '.join(recovered)} come from the driver's printed summary line "
+                "(the run was stopped before it wrote its record).",
+            ]
         missing = [e for e in ENVS if e not in {r.env for rs in runs_by_series.values() for r in rs}]
         if missing:
             per = (inst + run_s) / n
@@ -268,7 +278,9 @@ def _series_section(title: str, runs: list[Run], expected: list[str]) -> list[st
         "### Older than the profile",
         "",
         "Per version, its failures (and the cases of APIs it lacks, skipped) grouped by class; where a later version passes those cases from "
-        f"then on (through {newest}), the version predates the profile's semantics, in one line.",
+        f"then on (through {newest}), the version predates the profile's semantics, in one line. "
+        "'From X on' names the first version RUN that passes them: with versions still to run, the "
+        "change may have come earlier.",
         "",
     ]
     for i, run in enumerate(runs):
@@ -313,10 +325,12 @@ def _series_section(title: str, runs: list[Run], expected: list[str]) -> list[st
                     continue
                 failing = b if b is not None and b["verdict"] != "pass" else a
                 cls = failure_class(failing) if failing is not None and failing["verdict"] != "pass" else ""
+                if cls and failing["verdict"] == "xfail":
+                    cls = f"known deviation: {cls}"
                 groups[(api, c["change"], cls)].append(c)
         for cls, recs in sorted(sticky.items(), key=lambda kv: -len(kv[1])):
             out.append(
-                f"- {_n(len(recs))} now pass for good, which raised or failed with `{cls}` before "
+                f"- {_n(len(recs))} now {'passes' if len(recs) == 1 else 'pass'} for good, which raised or failed with `{cls}` before "
                 f"({_api_counts(recs)}): {new.label} adopts the profile's behaviour."
             )
         for change, recs in sorted(only.items()):
