@@ -8,7 +8,8 @@ Each env runs in a tox work dir of its own (``WORK/<env>``, so parallel envs nev
 and this project's wheel: the install time) and ``tox run`` (the suite, every tier, writing
 ``RESULTS/results-<env>.json``: the run time). Once the results file is written the env's work
 dir is deleted (``--keep`` keeps it), so the disk in use stays near N envs plus the shared
-uv/pip cache (``--cache``; uv hardlinks from it into the envs). A background sampler records the
+uv/pip cache (``--cache``; uv hardlinks from it into the envs), which is emptied before an
+install once it passes ``--cache-limit`` GiB (default 6: each tensorflow release adds ~1-2 GiB). A background sampler records the
 peak of ``du`` over the work and cache dirs.
 
 Per env, ``RESULTS/atlas-run.json`` records: install and run seconds, the env's size, the exit
@@ -94,12 +95,33 @@ def installed(workdir: Path, env: str) -> dict:
         return {}
 
 
+# installs run one at a time, so the cache can be pruned between them without pulling files
+# from under an install (an env's files are hardlinks: deleting the cache leaves them whole)
+_install_lock = threading.Lock()
+
+
+def prune_cache(opts) -> int | None:
+    """Empty the shared cache when it has grown past ``--cache-limit`` GiB (each jax or
+    tensorflow release adds its own wheels; the common ones are cheap to fetch again).
+    Returns the size it had when pruned."""
+    size = du(Path(opts.cache))
+    if opts.cache_limit is None or size <= opts.cache_limit * 2**30:
+        return None
+    for sub in ("uv", "pip"):
+        shutil.rmtree(Path(opts.cache) / sub, ignore_errors=True)
+    return size
+
+
 def run_env(env: str, opts, environ: dict) -> dict:
     workdir = Path(opts.work) / env
     results = Path(opts.results) / f"results-{env}.json"
     logpath = Path(opts.results) / f"log-{env}.txt"
     with open(logpath, "w", encoding="utf-8") as log:
-        rc_install, t_install = _tox(["--notest"], opts.tox, env, workdir, environ, log)
+        with _install_lock:
+            pruned = prune_cache(opts)
+            if pruned:
+                log.write(f"atlas: emptied the cache ({pruned / 2**30:.2f} GiB > --cache-limit {opts.cache_limit})\n")
+            rc_install, t_install = _tox(["--notest"], opts.tox, env, workdir, environ, log)
         env_bytes = du(workdir)
         packages = installed(workdir, env)
         rc_run, t_run = _tox([], opts.tox, env, workdir, environ, log) if rc_install == 0 else (rc_install, 0.0)
@@ -196,6 +218,14 @@ def main(argv=None) -> int:
     r.add_argument("--work", default=str(ROOT / ".tox" / "atlas-work"), help="tox work dirs, one per env")
     r.add_argument("--results", default=str(ROOT / ".tox" / "atlas"), help="results-<env>.json, logs, atlas-run.json")
     r.add_argument("--cache", default=str(ROOT / ".tox" / "atlas-cache"), help="the shared uv and pip caches")
+    r.add_argument(
+        "--cache-limit",
+        type=float,
+        default=6.0,
+        metavar="GIB",
+        help="empty the cache before an install when it is larger than this (default %(default)s GiB; "
+        "peak disk is about this plus one env per job)",
+    )
     r.add_argument("--keep", action="store_true", help="keep each env after its results are written")
     r.add_argument("--tox", default=f"{sys.executable} -m tox", help="the tox command (default: %(default)s)")
     opts = p.parse_args(argv)

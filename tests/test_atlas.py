@@ -192,3 +192,20 @@ def test_the_env_lists_agree_with_tox_ini():
     spec.loader.exec_module(driver)
     assert driver.ENVS == ENVS
     assert "atlas" not in ini["tox"]["env_list"]
+
+
+def test_the_driver_empties_the_cache_past_its_limit(tmp_path):
+    import importlib.util
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    root = Path(__file__).resolve().parent.parent
+    spec = importlib.util.spec_from_file_location("atlas_driver", root / "scripts" / "atlas.py")
+    driver = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(driver)
+    (tmp_path / "uv").mkdir()
+    (tmp_path / "uv" / "wheel").write_bytes(b"x" * 300_000)
+    assert driver.prune_cache(SimpleNamespace(cache=str(tmp_path), cache_limit=1.0)) is None  # under 1 GiB: kept
+    assert (tmp_path / "uv" / "wheel").exists()
+    assert driver.prune_cache(SimpleNamespace(cache=str(tmp_path), cache_limit=0.0001)) >= 300_000
+    assert not (tmp_path / "uv").exists()
