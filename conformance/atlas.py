@@ -242,8 +242,10 @@ def _header(runs_by_series: dict[str, list[Run]], record: dict) -> list[str]:
             out += [
                 "",
                 f"Projection for the whole matrix ({len(ENVS)} envs) at this rate and `-j 1`: about "
-                f"{_mins(per * len(ENVS))}; disk stays near one env plus the cache per job "
-                f"(about {_gib(biggest + cache)} at `-j 1`).",
+                f"{_mins(per * len(ENVS))} ({per * len(ENVS) / 3600:.1f} h; envs run so far averaged {_mins(per)}). "
+                "The cache grows with each jax and tensorflow release; the driver empties it between installs "
+                f"once it passes `--cache-limit` (6 GiB by default), so disk stays under that plus about "
+                f"{_gib(biggest)} per job.",
             ]
     return out
 
