@@ -238,11 +238,15 @@ def _header(runs_by_series: dict[str, list[Run]], record: dict) -> list[str]:
             ]
         missing = [e for e in ENVS if e not in {r.env for rs in runs_by_series.values() for r in rs}]
         if missing:
-            per = (inst + run_s) / n
+            # per series: a Keras 3 env on jax and a tensorflow env take very different times
+            total = 0.0
+            for _, series_envs in SERIES.values():
+                done = [envs[e] for e in series_envs if "run_s" in envs.get(e, {})] or timed
+                total += len(series_envs) * sum(e["install_s"] + e["run_s"] for e in done) / len(done)
             out += [
                 "",
                 f"Projection for the whole matrix ({len(ENVS)} envs) at this rate and `-j 1`: about "
-                f"{_mins(per * len(ENVS))} ({per * len(ENVS) / 3600:.1f} h; envs run so far averaged {_mins(per)}). "
+                f"{_mins(total)} ({total / 3600:.1f} h: each series' envs run so far, averaged, times its number of envs). "
                 "The cache grows with each jax and tensorflow release; the driver empties it between installs "
                 f"once it passes `--cache-limit` (6 GiB by default), so disk stays under that plus about "
                 f"{_gib(biggest)} per job.",
