@@ -4,6 +4,7 @@
   keras-conformance docs [--out DIR] [--check]       docs/golden from the fixtures
   keras-conformance report RESULTS.json ...          an accuracy table from --conformance-json results
   keras-conformance diff OLD.json NEW.json           what changed between two runs
+  keras-conformance atlas RESULTS_DIR [--out F] [--check]  the upgrade atlas (docs/atlas.md) from many runs
 
 generate and docs work on the project checkout they are run in (found from the current
 directory); they never write into an installed package.
@@ -161,6 +162,32 @@ def _diff(args) -> int:
     return 1 if regressions(changes) else 0
 
 
+def _atlas(args) -> int:
+    from conformance.atlas import load_atlas, render_atlas
+
+    try:
+        runs, record = load_atlas(args.results_dir)
+    except ValueError as exc:
+        print(f"keras-conformance atlas: {exc}", file=sys.stderr)
+        return 2
+    if not runs:
+        print(f"keras-conformance atlas: no results-*.json in {args.results_dir}", file=sys.stderr)
+        return 2
+    text = render_atlas(runs, record)
+    if args.out is None:
+        print(text, end="")
+        return 0
+    out = Path(args.out)
+    if args.check:
+        current = out.read_text(encoding="utf-8") if out.is_file() else None
+        problems = [] if current == text else [f"{out}: differs from what {args.results_dir} generates"]
+        return _check_result("atlas", out, problems, "current")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    print(f"wrote {out} from {sum(len(r) for r in runs.values())} runs")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="keras-conformance", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -189,6 +216,13 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("new", metavar="NEW.json", help="the later run's --conformance-json file")
     d.add_argument("--limit", type=int, default=None, help="list at most this many cases per API (all by default)")
     d.set_defaults(func=_diff)
+    a = sub.add_parser("atlas", help="the upgrade atlas (Markdown) from a directory of atlas results")
+    a.add_argument("results_dir", metavar="RESULTS_DIR", help="results-<env>.json files and atlas-run.json")
+    a.add_argument("--out", help="write this file (default: print)")
+    a.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 when --out is not what RESULTS_DIR generates"
+    )
+    a.set_defaults(func=_atlas)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

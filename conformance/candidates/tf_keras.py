@@ -1,5 +1,8 @@
 """``tf_keras``: legacy Keras 2 (the ``tf_keras`` package, = tf.keras 2.13-2.15).
 
+Where ``tf_keras`` is not installed and ``tensorflow.keras`` is Keras 2 (TensorFlow 2.15 and
+older, whose tf.keras is the ``keras`` 2.x package), the candidate runs on ``tf.keras``.
+
 Profile keras2. Inputs are passed as numpy arrays, as a user would; Keras 2 then fixes
 ranks only for tensors (docs/semantics.md §3), which the quirk tier records.
 
@@ -21,13 +24,39 @@ class TfKerasCandidate(KerasLikeCandidate):
 
     def __init__(self):
         import tensorflow as tf
-        import tf_keras
 
-        super().__init__(tf_keras)
+        try:
+            import tf_keras as namespace
+
+            self._label, version = "tf_keras", namespace.__version__
+        except ImportError:
+            namespace, version = tf.keras, _tf_keras_version(tf)
+            if not version.startswith("2."):
+                raise ImportError(
+                    f"the tf_keras candidate needs the tf_keras package, or a tensorflow whose tf.keras is "
+                    f"Keras 2 (2.15 and older); tensorflow {tf.__version__} has tf.keras {version}: pip install tf_keras"
+                ) from None
+            self._label = "tf.keras"
+        super().__init__(namespace)
         self._tf = tf
+        self._version = version
 
     def describe(self) -> str:
-        return f"tf_keras {self.namespace.__version__} on tensorflow {self._tf.__version__}"
+        return f"{self._label} {self._version} on tensorflow {self._tf.__version__}"
 
     def to_numpy(self, x):
         return np.asarray(x.numpy() if hasattr(x, "numpy") else x)
+
+
+def _tf_keras_version(tf) -> str:
+    """The Keras version behind ``tf.keras`` (the ``keras`` package TensorFlow loads)."""
+    version = getattr(tf.keras, "__version__", None)
+    if version:
+        return str(version)
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("keras")
+    except PackageNotFoundError:
+        return "unknown"
