@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from conformance import catalog
 from conformance.apis._common import CLIP_HIGH, EPS
-from conformance.registry import DocPage, Theme, loss_family
+from conformance.registry import DocPage, Theme, gradient_of, loss_family
 
-APIS = loss_family(
+_FN, _CLS = loss_family(
     "binary_crossentropy",
     "BinaryCrossentropy",
     reference="reference.bce:binary_crossentropy",
@@ -17,6 +17,12 @@ APIS = loss_family(
     class_cases=(catalog.seed_cases, catalog.loss_class_cases),
     docs="binary_crossentropy",
     draw="conformance.strategies:binary_calls",
+)
+APIS = (
+    _FN,
+    _CLS,
+    gradient_of(_FN, reference="reference.gradients:bce_vjp", cases=(catalog.grad_bce_function_cases,)),
+    gradient_of(_CLS, reference="reference.gradients:bce_vjp", cases=(catalog.grad_bce_class_cases,)),
 )
 
 DOCS = (

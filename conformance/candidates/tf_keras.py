@@ -31,3 +31,9 @@ class TfKerasCandidate(KerasLikeCandidate):
 
     def to_numpy(self, x):
         return np.asarray(x.numpy() if hasattr(x, "numpy") else x)
+
+    def gradient(self, f, y_pred):
+        """``d sum(f(y)) / d y`` through ``tf.GradientTape``."""
+        from conformance.candidates.base import tf_gradient
+
+        return tf_gradient(f, y_pred)
