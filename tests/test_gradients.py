@@ -5,6 +5,8 @@ bounds), on the gradient APIs' own core and edge cases."""
 
 from __future__ import annotations
 
+import functools
+
 import mpmath
 import numpy as np
 import pytest
@@ -51,6 +53,18 @@ def _near_kink(api, case, idx) -> bool:
     return min(abs(p - CLIP_LOW), abs(p - CLIP_HIGH)) < 1e-12
 
 
+def _total(call, base, i, h):
+    """S, the sum of the value call's output, with ``y_pred[i]`` moved by ``h`` (exact)."""
+    shape, value_fn, yt, sw, reduction, profile, params = call
+    x = base.copy()
+    x[i] = x[i] + h
+    if shape == "loss":
+        r = loss_class(value_fn, yt, x, sw, reduction=reduction, profile=profile, **params)
+    else:
+        r = value_fn(yt, x, profile=profile, **params)
+    return mpmath.fsum(np.asarray(r.value).ravel())
+
+
 @pytest.mark.parametrize("profile", ["keras3", "keras2"])
 @pytest.mark.parametrize("api", GRADIENT_APIS, ids=lambda a: a.name)
 def test_gradient_matches_numerical_derivative_of_the_value(api, profile, exact_inputs):
@@ -76,20 +90,11 @@ def test_gradient_matches_numerical_derivative_of_the_value(api, profile, exact_
             base = np.empty(yp.shape, dtype=object)
             for i, v in np.ndenumerate(yp):
                 base[i] = mpmath.mpf(float(v))
-
-            def total(h, i):
-                x = base.copy()
-                x[i] = x[i] + h
-                if value_api.shape == "loss":
-                    r = loss_class(value_fn, yt, x, sw, reduction=reduction, profile=profile, **params)
-                else:
-                    r = value_fn(yt, x, profile=profile, **params)
-                return mpmath.fsum(np.asarray(r.value).ravel())
-
+            call = (value_api.shape, value_fn, yt, sw, reduction, profile, params)
             for i in np.ndindex(*yp.shape):
                 if _near_kink(api, case, i):
                     continue
-                num = mpmath.diff(lambda h, i=i: total(h, i), 0)
+                num = mpmath.diff(functools.partial(_total, call, base, i), 0)
                 got = g.value[i]
                 assert abs(num - got) <= mpmath.mpf(10) ** -25 * max(1, abs(num)), (case.id, i, num, got)
                 checked += 1

@@ -53,7 +53,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from conformance.candidates.adapter import keras3_loss_class
+from conformance.candidates.adapter import keras3_class_gradient, keras3_loss_class
 from conformance.candidates.base import Unsupported
 
 __all__ = ["OptaxCandidate"]
@@ -268,3 +268,39 @@ class OptaxCandidate:
 
     def CTC(self, reduction="sum_over_batch_size"):  # noqa: N802
         return keras3_loss_class(self.ctc, reduction)
+
+    # ------------------------------------------------------------------ gradients
+    def _bce_vjp(self, y_true, y_pred, cot, from_logits=False, label_smoothing=0.0, axis=-1):
+        """``jax.grad`` of ``sum(cot * mean(optax.sigmoid_binary_cross_entropy(x, z), axis))``
+        (logits only, as the function)."""
+        import jax
+
+        if not from_logits:
+            raise Unsupported("optax has no probability-input binary cross-entropy")
+        jnp = self._jnp
+        if np.shape(y_true) != np.shape(y_pred):
+            raise ValueError(f"shapes differ: {np.shape(y_true)} vs {np.shape(y_pred)}")
+        z = jnp.asarray(y_true, jnp.float32)
+        if label_smoothing:
+            z = z * (1.0 - label_smoothing) + 0.5 * label_smoothing
+        c = jnp.asarray(cot, jnp.float32)
+
+        def total(x):
+            return jnp.sum(c * jnp.mean(self._optax.sigmoid_binary_cross_entropy(x, z), axis=axis))
+
+        return np.asarray(jax.grad(total)(jnp.asarray(y_pred, jnp.float32)))
+
+    def grad_binary_crossentropy(self, y_true, y_pred, **params):
+        """``grad.binary_crossentropy``: ``_bce_vjp`` with a cotangent of ones."""
+        values = self.binary_crossentropy(y_true, y_pred, **params)
+        return self._bce_vjp(y_true, y_pred, np.ones(np.shape(values), np.float32), **params)
+
+    def grad_BinaryCrossentropy(self, reduction="sum_over_batch_size", **params):  # noqa: N802
+        """``grad.BinaryCrossentropy``: ``_bce_vjp`` with the cotangent of Keras 3's
+        weighting and reduction (``adapter.keras3_class_gradient``)."""
+        return keras3_class_gradient(
+            self.BinaryCrossentropy(reduction, **params),
+            lambda yt, yp: self.binary_crossentropy(yt, yp, **params),
+            lambda yt, yp, cot: self._bce_vjp(yt, yp, cot, **params),
+            reduction,
+        )

@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from conformance.candidates.adapter import keras3_loss_class
+from conformance.candidates.adapter import keras3_class_gradient, keras3_loss_class
 from conformance.candidates.base import Unsupported
 
 __all__ = ["TorchCandidate"]
@@ -229,3 +229,38 @@ class TorchCandidate:
 
     def CTC(self, reduction="sum_over_batch_size"):  # noqa: N802
         return keras3_loss_class(self.ctc, reduction)
+
+    # ------------------------------------------------------------------ gradients
+    def _bce_vjp(self, y_true, y_pred, cot, from_logits=False, label_smoothing=0.0, axis=-1):
+        """``torch.autograd`` of ``sum(cot * mean(F.binary_cross_entropy[_with_logits](...), axis))``:
+        the function's own autodiff (no clip, so its derivative does not stop outside
+        ``[eps, 1 - eps]``)."""
+        torch, fn = self._torch, self._torch.nn.functional
+        if np.shape(y_true) != np.shape(y_pred):
+            raise ValueError(f"shapes differ: {np.shape(y_true)} vs {np.shape(y_pred)}")
+        t = self._t(y_true)
+        p = self._t(y_pred).requires_grad_(True)
+        if label_smoothing:
+            t = t * (1.0 - label_smoothing) + 0.5 * label_smoothing
+        elem = (
+            fn.binary_cross_entropy_with_logits(p, t, reduction="none")
+            if from_logits
+            else fn.binary_cross_entropy(p, t, reduction="none")
+        )
+        (g,) = torch.autograd.grad(torch.sum(self._t(cot) * elem.mean(dim=axis)), p)
+        return g.numpy()
+
+    def grad_binary_crossentropy(self, y_true, y_pred, **params):
+        """``grad.binary_crossentropy``: ``_bce_vjp`` with a cotangent of ones."""
+        values = self.binary_crossentropy(y_true, y_pred, **params)
+        return self._bce_vjp(y_true, y_pred, np.ones(np.shape(values), np.float32), **params)
+
+    def grad_BinaryCrossentropy(self, reduction="sum_over_batch_size", **params):  # noqa: N802
+        """``grad.BinaryCrossentropy``: ``_bce_vjp`` with the cotangent of Keras 3's
+        weighting and reduction (``adapter.keras3_class_gradient``)."""
+        return keras3_class_gradient(
+            self.BinaryCrossentropy(reduction, **params),
+            lambda yt, yp: self.binary_crossentropy(yt, yp, **params),
+            lambda yt, yp, cot: self._bce_vjp(yt, yp, cot, **params),
+            reduction,
+        )
