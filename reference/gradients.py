@@ -48,7 +48,7 @@ from reference.profiles import get_profile
 from reference.smoothing import smooth_labels
 from reference.tracked import Tracked, ftz
 
-__all__ = ["gradient", "bce_vjp", "cotangent"]
+__all__ = ["gradient", "bce_vjp", "cce_vjp", "kld_vjp", "poisson_vjp", "cotangent"]
 
 _LO, _HI, _EPS = to_mpf(CLIP_LOW), to_mpf(CLIP_HIGH), to_mpf(EPSILON)
 _ZERO, _ONE = mpmath.mpf(0), mpmath.mpf(1)
@@ -137,7 +137,7 @@ def gradient(
     budget = np.array(g.budget, dtype=object)
     for idx, v in np.ndenumerate(g.value):
         budget[idx] = budget[idx] + ftz(v)
-    return Tracked(g.value, budget, g.magnitude, np.full(yp.shape, terms, int))
+    return Tracked(g.value, budget, g.magnitude, np.maximum(np.asarray(g.terms, int), terms))
 
 
 # --------------------------------------------------------------------------- BCE
@@ -213,6 +213,143 @@ def bce_vjp(
             g, b, m = _bce_prob_grad(yp[idx], z[idx], dz[idx], prof.bce_double_epsilon)
         k = c[idx] / n
         value[idx], budget[idx], mag[idx] = g * k, b * abs(k), m * abs(k)
+    if yp.shape != pred_shape:
+        value, budget, mag = (_sum_to(a, pred_shape) for a in (value, budget, mag))
+    return Tracked(value, budget, mag, np.ones(pred_shape, int))
+
+
+# --------------------------------------------------------------------------- CCE
+def _cce_logits_row(z, dz, x, c):
+    """d/dx_j of ``c * sum_i z_i (LSE(x) - x_i)``: ``c (Z softmax_j - z_j)``, ``Z = sum z``
+    (the row's label sum: a kernel that assumes ``Z = 1`` is off on unnormalised rows).
+    Autodiff of a log-softmax adds ``-z_j`` and ``softmax_j * Z``; the float32 softmax is
+    off by ``u (|d_j| + sum_steps + 2)`` relatively (``d_j = x_j - max x`` rounded, the sum,
+    the division), as for the value (``reference.cce``)."""
+    u = UNIT_ROUNDOFF
+    m = max(x)
+    d = [xi - m for xi in x]
+    e = [mpmath.exp(di) for di in d]
+    s = mpmath.fsum(e)
+    big_z, abs_z, sum_dz = mpmath.fsum(z), mpmath.fsum(abs(zi) for zi in z), mpmath.fsum(dz)
+    steps = _sum_steps(len(x))
+    out = []
+    for zj, dzj, dj, ej in zip(z, dz, d, e):
+        sm = ej / s
+        g = big_z * sm - zj
+        mag = abs(zj) + sm * abs_z
+        budget = dzj + sm * sum_dz + u * sm * abs_z * (abs(dj) + steps + 2)
+        out.append((c * g, abs(c) * budget, abs(c) * mag))
+    return out
+
+
+def _cce_probability_row(z, dz, y, c):
+    """d/dy_j of ``-c sum_i z_i log(clip(y_i / s))``, ``s = sum y``: with ``p = y / s`` and
+    ``in_i`` where the clip passes the gradient (the closed interval),
+    ``c / s * (-z_j in_j / p_j + sum_i z_i in_i)``: the normalisation's derivative
+    (``-y_i / s^2`` to every ``y_j``) adds the row's unclipped label mass. Each ``p_i``
+    is rounded twice (the sum, the division): a relative ``(sum_steps + 1) u`` of each term."""
+    k = len(y)
+    s = mpmath.fsum(y)
+    r = (_sum_steps(k) + 1) * UNIT_ROUNDOFF
+    p = [yi / s for yi in y]
+    inside = [_LO <= pi <= _HI for pi in p]
+    mass = mpmath.fsum(zi for zi, ii in zip(z, inside) if ii)
+    abs_mass = mpmath.fsum(abs(zi) for zi, ii in zip(z, inside) if ii)
+    dz_mass = mpmath.fsum(dzi for dzi, ii in zip(dz, inside) if ii)
+    out = []
+    for zj, dzj, pj, ij in zip(z, dz, p, inside):
+        own = zj / pj if ij else _ZERO
+        g = (-own + mass) / s
+        mag = (abs(own) + abs_mass) / s
+        budget = (r * (abs(own) + abs_mass) + (dzj / pj if ij else _ZERO) + dz_mass) / s
+        out.append((c * g, abs(c) * budget, abs(c) * mag))
+    return out
+
+
+def _sum_steps(k: int) -> int:
+    return math.ceil(math.log2(k)) + 1 if k > 1 else 0
+
+
+@at_reference_precision
+def cce_vjp(
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    cot: np.ndarray,
+    *,
+    from_logits: bool = False,
+    label_smoothing: float = 0.0,
+    axis: int = -1,
+    profile,
+) -> Tracked:
+    """``d sum(cot * categorical_crossentropy(y_true, y_pred)) / d y_pred`` (``reference.cce``),
+    row by row along ``axis``; each element's gradient sums the row (``terms`` = K)."""
+    prof = get_profile(profile)
+    yt, yp = mpf_array(y_true), mpf_array(y_pred)
+    ax = axis % yp.ndim
+    if label_smoothing:
+        classes = yt.shape[-1] if prof.cce_smoothing_classes == "last" else yt.shape[ax]
+        z, dz = smooth_labels(yt, label_smoothing, mpmath.mpf(1) / classes, prof)
+    else:
+        z, dz = yt, _obj(yt.shape)
+    zm, dzm, xm = (np.moveaxis(a, ax, -1) for a in (z, dz, yp))
+    value, budget, mag = _obj(xm.shape), _obj(xm.shape), _obj(xm.shape)
+    row = _cce_logits_row if from_logits else _cce_probability_row
+    cot = np.asarray(cot, dtype=object)
+    for idx in np.ndindex(*xm.shape[:-1]):
+        for j, (g, b, m) in enumerate(row(list(zm[idx]), list(dzm[idx]), list(xm[idx]), cot[idx])):
+            value[idx + (j,)], budget[idx + (j,)], mag[idx + (j,)] = g, b, m
+    back = (np.moveaxis(a, -1, ax) for a in (value, budget, mag))
+    return Tracked(*back, np.full(yp.shape, yp.shape[ax], int))
+
+
+# --------------------------------------------------------------------------- KLD
+@at_reference_precision
+def kld_vjp(y_true: np.ndarray, y_pred: np.ndarray, cot: np.ndarray, *, profile) -> Tracked:
+    """``d sum(cot * kl_divergence(y_true, y_pred)) / d y_pred`` (``reference.kld``):
+    ``-c y / p`` with both clipped to ``[eps, 1]`` where the clip of ``y_pred`` passes the
+    gradient (the closed interval; 1 is a bound), 0 outside. Autodiff goes through
+    ``log(y / p)``: the rounded quotient moves it by ``u`` relatively."""
+    get_profile(profile)
+    yt, yp = mpf_array(y_true), mpf_array(y_pred)
+    pred_shape = yp.shape
+    yt, yp = np.broadcast_arrays(yt, yp)
+    c = np.broadcast_to(np.expand_dims(np.asarray(cot, dtype=object), -1), yp.shape)
+    value, budget, mag = _obj(yp.shape), _obj(yp.shape), _obj(yp.shape)
+    for idx in np.ndindex(*yp.shape):
+        p_in = yp[idx]
+        if p_in < _LO or p_in > _ONE:
+            continue
+        y = min(max(yt[idx], _LO), _ONE)
+        g = -y / p_in
+        k = c[idx]
+        q = y / p_in
+        value[idx] = k * g
+        mag[idx] = abs(k * g)
+        budget[idx] = _ZERO if is_f32(q) else abs(k * g) * UNIT_ROUNDOFF
+    if yp.shape != pred_shape:
+        value, budget, mag = (_sum_to(a, pred_shape) for a in (value, budget, mag))
+    return Tracked(value, budget, mag, np.ones(pred_shape, int))
+
+
+# --------------------------------------------------------------------------- Poisson
+@at_reference_precision
+def poisson_vjp(y_true: np.ndarray, y_pred: np.ndarray, cot: np.ndarray, *, profile) -> Tracked:
+    """``d sum(cot * poisson(y_true, y_pred)) / d y_pred`` (``reference.poisson``):
+    ``c / n * (1 - y / (p + eps))``, no clip; ``p + eps`` is rounded (``u |y| / (p + eps)``)."""
+    get_profile(profile)
+    yt, yp = mpf_array(y_true), mpf_array(y_pred)
+    pred_shape = yp.shape
+    yt, yp = np.broadcast_arrays(yt, yp)
+    n = yp.shape[-1]
+    c = np.broadcast_to(np.expand_dims(np.asarray(cot, dtype=object), -1), yp.shape)
+    value, budget, mag = _obj(yp.shape), _obj(yp.shape), _obj(yp.shape)
+    for idx in np.ndindex(*yp.shape):
+        y, a = yt[idx], yp[idx] + _EPS
+        k = c[idx] / n
+        ratio = y / a
+        value[idx] = k * (1 - ratio)
+        mag[idx] = abs(k) * (1 + abs(ratio))
+        budget[idx] = _ZERO if is_f32(a) else abs(k) * abs(ratio) * UNIT_ROUNDOFF
     if yp.shape != pred_shape:
         value, budget, mag = (_sum_to(a, pred_shape) for a in (value, budget, mag))
     return Tracked(value, budget, mag, np.ones(pred_shape, int))

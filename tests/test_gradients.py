@@ -12,7 +12,10 @@ import numpy as np
 import pytest
 
 import reference.bce
+import reference.cce
+import reference.kld
 import reference.memo
+import reference.poisson
 from conformance import catalog, registry
 from conformance.shapes import _arr
 from reference.floats import CLIP_HIGH, CLIP_LOW
@@ -21,7 +24,7 @@ from reference.losses import loss_class
 
 GRADIENT_APIS = [a for a in registry.apis() if a.shape == "gradient"]
 #: value-reference modules whose ``mpf_array`` must let exact mpf inputs through
-_MODULES = (reference.bce,)
+_MODULES = (reference.bce, reference.cce, reference.kld, reference.poisson)
 
 
 @pytest.fixture
