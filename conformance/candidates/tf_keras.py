@@ -18,6 +18,8 @@ __all__ = ["TfKerasCandidate"]
 class TfKerasCandidate(KerasLikeCandidate):
     name = "tf_keras"
     profile = "keras2"
+    #: shipped known deviations (conformance/deviations/)
+    deviations_file = "tf_keras.yaml"
 
     def __init__(self):
         import tensorflow as tf
