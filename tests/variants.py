@@ -696,3 +696,40 @@ BROKEN.update(
     }
 )
 ROUNDS_DIFFERENTLY = ROUNDS_DIFFERENTLY + (GradFloat64Inside,)
+
+
+class GradCceAssumesNormalisedLabels(NumpyKeras3):
+    """The logits gradient softmax - z, which assumes each row's labels sum to 1 (the
+    kernel gradient of tf.nn.softmax_cross_entropy_with_logits)."""
+
+    def _cce_label_sum(self, z, axis):
+        return F(1)
+
+
+class GradKldClipPassesEverywhere(NumpyKeras3):
+    """The clip of y_pred passing the gradient outside [eps, 1] too (a straight-through clip)."""
+
+    def _vjp_kl_divergence(self, y_true, y_pred, cot):
+        yp0 = np.asarray(y_pred, F)
+        yt, yp = np.broadcast_arrays(np.clip(np.asarray(y_true, F), self.eps, F(1)), yp0)
+        g = -yt / np.clip(yp, self.eps, F(1)) * np.expand_dims(np.asarray(cot, F), -1)
+        return np.sum(g, axis=tuple(range(g.ndim - yp0.ndim)), dtype=F).reshape(yp0.shape)
+
+
+class GradPoissonWithoutEps(NumpyKeras3):
+    """1 - y / p: the gradient of a log without Keras' epsilon."""
+
+    def _vjp_poisson(self, y_true, y_pred, cot):
+        yp = np.asarray(y_pred, F)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            g = (F(1) - np.asarray(y_true, F) / yp) * (np.expand_dims(np.asarray(cot, F), -1) / F(yp.shape[-1]))
+        return g.astype(F)
+
+
+BROKEN.update(
+    {
+        "grad-cce-assumes-normalised-labels": (GradCceAssumesNormalisedLabels, "grad-cce-edge-logits-labels-sum-2"),
+        "grad-kld-clip-passes-everywhere": (GradKldClipPassesEverywhere, "grad-kld-edge-pred-2"),
+        "grad-poisson-without-eps": (GradPoissonWithoutEps, "grad-poisson-edge-pred-0"),
+    }
+)

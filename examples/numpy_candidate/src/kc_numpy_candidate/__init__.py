@@ -411,6 +411,65 @@ class NumpyKeras:
             self._vjp_binary_crossentropy, self.binary_crossentropy, self.BinaryCrossentropy, kw
         )
 
+    def _vjp_categorical_crossentropy(self, y_true, y_pred, cot, from_logits=False, label_smoothing=0.0, axis=-1):
+        """Logits: Z softmax - z (Z the row's label sum); probabilities, p = y / s clipped:
+        (sum of the unclipped z - z / p) / s, the normalisation's derivative included."""
+        yt, yp = np.asarray(y_true, F), np.asarray(y_pred, F)
+        if label_smoothing:
+            yt = yt * F(1.0 - label_smoothing) + F(label_smoothing) / F(self._cce_classes(yt.shape, axis))
+        c = np.expand_dims(np.asarray(cot, F), axis)
+        if from_logits:
+            e = np.exp(yp - np.max(yp, axis=axis, keepdims=True))
+            g = self._cce_label_sum(yt, axis) * (e / np.sum(e, axis=axis, keepdims=True)) - yt
+        else:
+            s = np.sum(yp, axis=axis, keepdims=True)
+            p = yp / s
+            inside = (p >= self.eps) & (p <= F(1) - self.eps)
+            own = np.where(inside, yt / np.where(inside, p, F(1)), F(0))
+            g = (np.sum(np.where(inside, yt, F(0)), axis=axis, keepdims=True) - own) / s
+        return (g * c).astype(F)
+
+    def _cce_label_sum(self, z, axis):
+        return np.sum(z, axis=axis, keepdims=True)
+
+    def _vjp_kl_divergence(self, y_true, y_pred, cot):
+        """-y / p, both clipped to [eps, 1], where the clip of y_pred passes it."""
+        yp0 = np.asarray(y_pred, F)
+        yt, yp = np.broadcast_arrays(np.clip(np.asarray(y_true, F), self.eps, F(1)), yp0)
+        inside = (yp >= self.eps) & (yp <= F(1))
+        g = np.where(inside, -yt / np.where(inside, yp, F(1)), F(0)) * np.expand_dims(np.asarray(cot, F), -1)
+        return _sum_to(g, yp0.shape)
+
+    def _vjp_poisson(self, y_true, y_pred, cot):
+        """(1 - y / (p + eps)) / n."""
+        yp0 = np.asarray(y_pred, F)
+        yt, yp = np.broadcast_arrays(np.asarray(y_true, F), yp0)
+        g = (F(1) - yt / (yp + self.eps)) * (np.expand_dims(np.asarray(cot, F), -1) / F(yp.shape[-1]))
+        return _sum_to(g, yp0.shape)
+
+    def grad_categorical_crossentropy(self, y_true, y_pred, **kw):
+        values = self.categorical_crossentropy(y_true, y_pred, **kw)
+        return self._vjp_categorical_crossentropy(y_true, y_pred, np.ones(np.shape(values), F), **kw)
+
+    def grad_CategoricalCrossentropy(self, **kw):  # noqa: N802
+        return self._grad_loss_class(
+            self._vjp_categorical_crossentropy, self.categorical_crossentropy, self.CategoricalCrossentropy, kw
+        )
+
+    def grad_kl_divergence(self, y_true, y_pred):
+        values = self.kl_divergence(y_true, y_pred)
+        return self._vjp_kl_divergence(y_true, y_pred, np.ones(np.shape(values), F))
+
+    def grad_KLDivergence(self, **kw):  # noqa: N802
+        return self._grad_loss_class(self._vjp_kl_divergence, self.kl_divergence, self.KLDivergence, kw)
+
+    def grad_poisson(self, y_true, y_pred):
+        values = self.poisson(y_true, y_pred)
+        return self._vjp_poisson(y_true, y_pred, np.ones(np.shape(values), F))
+
+    def grad_Poisson(self, **kw):  # noqa: N802
+        return self._grad_loss_class(self._vjp_poisson, self.poisson, self.Poisson, kw)
+
 
 def _sum_to(a, shape):
     """Sum a broadcast array back to ``shape`` (a gradient through a broadcast)."""
