@@ -159,6 +159,8 @@ class DocPage:
     semantics: str
     themes: tuple[Theme, ...]
     doctests: tuple[str, ...] = field(default=())
+    #: tables of the page's gradient cases (``grad.<api>``), shown after the value tables
+    gradients: tuple[Theme, ...] = field(default=())
 
 
 _APIS: dict[str, Api] | None = None

@@ -5,6 +5,7 @@ PYTEST_DONT_REWRITE: pytest loads this package as its plugin; its asserts need n
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Iterator
 
@@ -296,4 +297,24 @@ APIS = (
     *APIS,
     gradient_of(APIS[0], reference="reference.gradients:cce_vjp", cases=(grad_function_cases,)),
     gradient_of(APIS[1], reference="reference.gradients:cce_vjp", cases=(grad_class_cases,)),
+)
+
+DOCS = (
+    dataclasses.replace(
+        DOCS[0],
+        gradients=(
+            Theme(
+                "Logits and probabilities",
+                ("grad-cce-sweep-*-ls0-shape2x4-axism1-onehot",),
+                "Logits: `Z softmax - z` with Z the row's label sum; probabilities, `p = y / sum(y)`: "
+                "`(sum of the unclipped z - z/p) / sum(y)`.",
+            ),
+            Theme(
+                "Unnormalised rows, clipped entries, saturated logits",
+                ("grad-cce-edge-*-ls0", "grad-cce-edge-logits-*"),
+            ),
+            Theme("Each reduction", ("grad-cce-loss-*-wper-sample-shape4x3-*", "grad-doc-cce-class*")),
+        ),
+        doctests=DOCS[0].doctests + ("grad-cce-edge-unnormalised-ls0",),
+    ),
 )

@@ -5,6 +5,7 @@ PYTEST_DONT_REWRITE: pytest loads this package as its plugin; its asserts need n
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Iterator
 
@@ -212,4 +213,16 @@ APIS = (
     *APIS,
     gradient_of(APIS[0], reference="reference.gradients:kld_vjp", cases=(grad_function_cases,)),
     gradient_of(APIS[1], reference="reference.gradients:kld_vjp", cases=(grad_class_cases,)),
+)
+
+DOCS = (
+    dataclasses.replace(
+        DOCS[0],
+        gradients=(
+            Theme("Inside the clip", ("grad-kld-sweep-shape3x4-*",), "`-y/p`, both clipped to `[eps, 1]`."),
+            Theme("The clip region", ("grad-kld-edge-*", "grad-kld-quirk-*")),
+            Theme("Each reduction", ("grad-kld-loss-*-wper-sample-shape4x3-*", "grad-doc-kld-class")),
+        ),
+        doctests=DOCS[0].doctests + ("grad-kld-edge-pred-1em4",),
+    ),
 )

@@ -5,6 +5,7 @@ PYTEST_DONT_REWRITE: pytest loads this package as its plugin; its asserts need n
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Iterator
 
@@ -179,4 +180,16 @@ APIS = (
     *APIS,
     gradient_of(APIS[0], reference="reference.gradients:poisson_vjp", cases=(grad_function_cases,)),
     gradient_of(APIS[1], reference="reference.gradients:poisson_vjp", cases=(grad_class_cases,)),
+)
+
+DOCS = (
+    dataclasses.replace(
+        DOCS[0],
+        gradients=(
+            Theme("Rates", ("grad-poisson-sweep-shape3x4-*",), "`(1 - y / (p + eps)) / n`."),
+            Theme("Small and zero rates", ("grad-poisson-edge-*",)),
+            Theme("Each reduction", ("grad-poisson-loss-*-wper-sample-shape4x3-*", "grad-doc-poisson-class")),
+        ),
+        doctests=DOCS[0].doctests + ("grad-poisson-edge-pred-1em4",),
+    ),
 )
