@@ -635,3 +635,151 @@ def cases() -> list[Case]:
             raise AssertionError(f"case {c.id} names the unregistered API {c.api!r}")
         seen.add(c.id)
     return out
+
+
+# --------------------------------------------------------------------------- gradients
+#: reductions of the gradient sweeps of loss classes (each profile rejects its own: error tier)
+GRAD_REDUCTIONS = ("default", "sum_over_batch_size", "sum", "none", None, "mean", "mean_with_sample_weight", "auto")
+
+
+def grad_loss_class_sweep(rng, api: str, short: str, labels, probs, *, logits: bool = True) -> Iterator[Case]:
+    """A loss class's gradient cases (``grad.<Class>``, ids ``grad-{short}-loss-...``):
+    every reduction string against five weight kinds, on (4, 3) and (2, 3, 4) inputs
+    alternately, logits and probabilities alternately; a (B,) weight on rank-3 input is
+    the alignment quirk; two error cases."""
+    kinds = ("none", "scalar", "per-sample", "values-shape", "zeros")
+    for i, (reduction, wkind) in enumerate(itertools.product(GRAD_REDUCTIONS, kinds)):
+        shape = ((4, 3), (2, 3, 4))[i % 2]
+        from_logits = logits and (i // 2) % 2 == 1
+        yt = labels(rng, shape)
+        yp = _logits(rng, shape) if from_logits else probs(rng, shape)
+        params = {"from_logits": from_logits} if logits else {}
+        if reduction != "default":
+            params["reduction"] = reduction
+        sw = _weights(rng, wkind, shape[:-1], shape)
+        tier = "quirk" if wkind == "per-sample" and len(shape) == 3 else "core"
+        yield Case(
+            f"grad-{short}-loss-{_tag(reduction)}-w{wkind}-shape{_tag(shape)}-{'logits' if from_logits else 'probs'}",
+            api,
+            tier,
+            params,
+            {"y_true": yt, "y_pred": yp, **({} if sw is None else {"sample_weight": sw})},
+        )
+    yield Case(
+        f"grad-{short}-loss-error-weight-shape",
+        api,
+        "error",
+        {},
+        {"y_true": f32([[0, 1], [1, 0]]), "y_pred": f32([[0.3, 0.7], [0.6, 0.4]]), "sample_weight": f32([1, 2, 3])},
+        "a (3,) weight does not broadcast to (2,) values",
+    )
+
+
+def grad_bce_function_cases() -> Iterator[Case]:
+    """``grad.binary_crossentropy``: a sweep (input kind, smoothing, shape and axis, hard
+    and soft labels) strictly inside the clip bounds, seeded random calls, the clip region
+    and saturated logits (edge) and the clip bounds themselves (quirk)."""
+    rng = np.random.default_rng(20261201)
+    shapes_axes = (((5,), -1), ((3, 4), -1), ((3, 4), 0), ((2, 3, 4), 1))
+    api = "grad.binary_crossentropy"
+    for from_logits, ls, (shape, axis), soft in itertools.product(
+        (False, True), (0.0, 0.1, 0.5), shapes_axes, (False, True)
+    ):
+        yt = f32(rng.uniform(0, 1, size=shape)) if soft else _labels(rng, shape)
+        yp = _logits(rng, shape) if from_logits else _probs(rng, shape)
+        yield Case(
+            f"grad-bce-sweep-{'logits' if from_logits else 'probs'}-ls{_tag(ls)}-shape{_tag(shape)}-axis{_tag(axis)}-{'soft' if soft else 'hard'}",
+            api,
+            "core",
+            {"from_logits": from_logits, "label_smoothing": ls, "axis": axis},
+            {"y_true": yt, "y_pred": yp},
+        )
+    for i in range(12):
+        from_logits = bool(i % 2)
+        shape = (int(rng.integers(1, 4)), int(rng.integers(1, 6)))
+        if from_logits:
+            yp = f32(rng.uniform(-30, 30, size=shape))
+        else:
+            yp = f32(10.0 ** rng.uniform(-6, -0.01, size=shape))
+            yp = np.where(rng.random(shape) < 0.5, yp, f32(1) - yp).astype(F32)
+        yield Case(
+            f"grad-bce-random-{i:02d}",
+            api,
+            "core",
+            {"from_logits": from_logits, "label_smoothing": float(rng.choice([0.0, 0.2]))},
+            {"y_true": _labels(rng, shape), "y_pred": yp},
+        )
+    below_lo, above_lo = np.nextafter(EPS, F32(0)), np.nextafter(EPS, F32(1))
+    below_hi, above_hi = np.nextafter(HI, F32(0)), np.nextafter(HI, F32(2))
+    edge_probs = {
+        "0": F32(0),
+        "1em10": F32(1e-10),
+        "below-eps": below_lo,
+        "above-eps": above_lo,
+        "1em4": F32(1e-4),
+        "0p5": F32(0.5),
+        "below-clip-hi": below_hi,
+        "above-clip-hi": above_hi,
+        "1": F32(1),
+    }
+    for (name, p), ls in itertools.product(edge_probs.items(), (0.0, 0.1)):
+        yield Case(
+            f"grad-bce-edge-prob-{name}-ls{_tag(ls)}",
+            api,
+            "edge",
+            {"label_smoothing": ls},
+            {"y_true": f32([0, 1]), "y_pred": f32([p, p])},
+            "the clip passes the gradient strictly inside [eps, 1 - eps] and stops it outside",
+        )
+    for x, ls in itertools.product((0, 16, -16, 40, -40, 88, -88, 100, -100), (0.0, 0.1)):
+        yield Case(
+            f"grad-bce-edge-logit-{_tag(x)}-ls{_tag(ls)}",
+            api,
+            "edge",
+            {"from_logits": True, "label_smoothing": ls},
+            {"y_true": f32([0, 1]), "y_pred": f32([x, x])},
+        )
+    for name, p in (("eps", EPS), ("clip-hi", HI)):
+        yield Case(
+            f"grad-bce-quirk-prob-at-{name}",
+            api,
+            "quirk",
+            {},
+            {"y_true": f32([0, 1]), "y_pred": f32([p, p])},
+            "exactly at a clip bound the clip's derivative is implementation-defined; the reference "
+            "passes it (tf.clip_by_value, torch.clamp)",
+        )
+    yield Case(
+        "grad-bce-error-shape-2x3-vs-2x4",
+        api,
+        "error",
+        {},
+        {"y_true": _labels(rng, (2, 3)), "y_pred": _probs(rng, (2, 4))},
+        "no broadcast exists: both reject",
+    )
+
+
+def grad_bce_class_cases() -> Iterator[Case]:
+    """``grad.BinaryCrossentropy``: the reduction and weight sweep, and saturated inputs."""
+    rng = np.random.default_rng(20261202)
+    api = "grad.BinaryCrossentropy"
+    yield from grad_loss_class_sweep(rng, api, "bce", _labels, _probs)
+    for ls in (0.0, 0.1):
+        yield Case(
+            f"grad-bce-loss-edge-saturated-ls{_tag(ls)}",
+            api,
+            "edge",
+            {"label_smoothing": ls},
+            {
+                "y_true": f32([[1, 0, 1, 0], [0, 1, 1, 0]]),
+                "y_pred": f32([[0, 1, 1e-9, 0.5], [0.3, 1e-6, 1 - 1e-6, 0.7]]),
+                "sample_weight": f32([0.5, 2]),
+            },
+        )
+        yield Case(
+            f"grad-bce-loss-edge-saturated-logits-ls{_tag(ls)}",
+            api,
+            "edge",
+            {"from_logits": True, "label_smoothing": ls, "reduction": "sum"},
+            {"y_true": f32([[1, 0, 1], [0, 1, 0]]), "y_pred": f32([[-40, 40, 88], [-100, 17, 0.5]])},
+        )

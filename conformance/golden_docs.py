@@ -112,6 +112,20 @@ def render_docs(fixtures_dir: str | Path) -> dict[str, str]:
                 continue
             shown.extend(sel)
             lines += [f"## {theme.title}", ""] + ([theme.intro, ""] if theme.intro else []) + _table(sel) + [""]
+        if page.gradients:
+            lines += [
+                "## Gradients",
+                "",
+                "`grad.<api>(...)` is called as the API is and gives `d S / d y_pred`, shaped like `y_pred`, "
+                "where S is the sum of the API's output (a loss class's reduced value); see docs/tolerance.md.",
+                "",
+            ]
+            for theme in page.gradients:
+                sel = _select(cases, theme.patterns)
+                if sel:
+                    lines += (
+                        [f"### {theme.title}", ""] + ([theme.intro, ""] if theme.intro else []) + _table(sel) + [""]
+                    )
         diff = [c for c in shown if _differ(c)]
         lines += ["## Where Keras 2 and Keras 3 differ", ""]
         if diff:

@@ -32,6 +32,7 @@ __all__ = [
     "DocPage",
     "Theme",
     "loss_family",
+    "gradient_of",
     "apis",
     "get",
     "by_method",
@@ -69,6 +70,8 @@ class Api:
     file: str = ""
     args: tuple[str, ...] = ()
     integer_args: tuple[str, ...] = ()
+    #: shape ``gradient`` only: the name of the API whose gradient this is (``gradient_of``)
+    of: str = ""
 
     def __post_init__(self):
         if not self.file:
@@ -113,6 +116,32 @@ def loss_family(
     return fn, cls
 
 
+def gradient_of(api: Api, *, reference: str, cases: tuple[Callable[[], Any], ...]) -> Api:
+    """The gradient API of a loss function or loss class, derived from its declaration.
+
+    ``grad.<name>`` is called exactly as ``api`` is (same inputs, same parameters) and
+    returns ``d S / d y_pred``, one array shaped like ``y_pred``, where ``S`` is the SUM
+    of ``api``'s output: the sum of a function's per-sample values, a loss class's reduced
+    value (the sum of its weighted values under ``reduction="none"``). It keeps ``api``'s
+    Keras paths (a candidate differentiates the value API it already has, through its
+    ``gradient`` hook; ``conformance.candidates.resolve``), doc page and profiles; its
+    fixtures are ``grad.<file>.yaml``. ``reference`` is ``module:attr`` of the analytic
+    vector-Jacobian product of the function ``api`` wraps (``reference.gradients``)."""
+    if api.shape not in ("function", "loss"):
+        raise ValueError(f"{api.name}: only loss functions and loss classes have gradients, not shape {api.shape!r}")
+    return Api(
+        f"grad.{api.name}",
+        "gradient",
+        api.keras,
+        reference,
+        cases,
+        api.docs,
+        None,
+        file=f"grad.{api.file}",
+        of=api.name,
+    )
+
+
 @dataclass(frozen=True)
 class Theme:
     """A table of a golden-doc page: cases selected by id patterns."""
@@ -130,6 +159,8 @@ class DocPage:
     semantics: str
     themes: tuple[Theme, ...]
     doctests: tuple[str, ...] = field(default=())
+    #: tables of the page's gradient cases (``grad.<api>``), shown after the value tables
+    gradients: tuple[Theme, ...] = field(default=())
 
 
 _APIS: dict[str, Api] | None = None

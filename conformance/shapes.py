@@ -1,6 +1,6 @@
 """Call shapes: how a case of an API is called, written, read, reproduced and documented.
 
-Four shapes cover the probabilistic family:
+Five shapes cover the probabilistic family:
 
 * ``function``: ``fn(y_true, y_pred, **params)`` -> one output;
 * ``positional``: ``fn(*arrays, **params)`` with the arrays the API declares in
@@ -8,7 +8,8 @@ Four shapes cover the probabilistic family:
   output; the API's ``integer_args`` reach the candidate as int32;
 * ``loss``: ``Cls(**params)(y_true, y_pred, sample_weight=...)`` -> one output;
 * ``metric``: ``m = Cls(**params)``, then a stream of ``update_state``, ``result`` and
-  ``reset_state`` steps -> one output per ``result``.
+  ``reset_state`` steps -> one output per ``result``;
+* ``gradient``: a loss function's or loss class's call -> ``d sum(output) / d y_pred``.
 
 Each shape object knows, for a case of any API of its shape: how to run it on the
 candidate's implementation (``run``), what the reference expects (``expected``, importing
@@ -27,7 +28,7 @@ import numpy as np
 
 from conformance.fixture_format import array_doc, format_array, format_float32
 
-__all__ = ["CallShape", "FunctionCall", "PositionalCall", "LossCall", "MetricStream", "SHAPES"]
+__all__ = ["CallShape", "FunctionCall", "PositionalCall", "LossCall", "MetricStream", "GradientCall", "SHAPES"]
 
 _ARRAY_KEYS = ("y_true", "y_pred", "sample_weight")
 
@@ -367,4 +368,76 @@ def _golden_line(call: str, output) -> list[str]:
     return [f">>> golden({call}, {exp}, tol={float(np.max(output.tol))!r})", _shown(output.values)]
 
 
-SHAPES: dict[str, CallShape] = {s.name: s for s in (FunctionCall(), PositionalCall(), LossCall(), MetricStream())}
+class GradientCall(CallShape):
+    """``grad.<api>``: called exactly as the value API ``api`` (a function or a loss class),
+    returning ``d S / d y_pred`` shaped like ``y_pred``, with ``S`` the sum of the value
+    API's output (``conformance.registry.gradient_of``). Running, the fixture format, the
+    snippet and the doctest are the value shape's (the candidate's gradient is reached
+    under the gradient API's name); the expectation is ``reference.gradients.gradient``."""
+
+    name = "gradient"
+
+    def __init__(self, value: CallShape | None = None):
+        self.value = value
+
+    def bound(self, api):
+        from conformance.registry import get
+
+        return GradientCall(get(api.of).call)
+
+    def run(self, impl, params, inputs):
+        return self.value.run(impl, params, inputs)
+
+    def expected(self, api, inputs, params, profile):
+        from conformance.registry import get, load_object
+        from reference.gradients import gradient
+
+        kwargs = dict(params)
+        reduction = kwargs.pop("reduction", "default")
+        value_api = get(api.of)
+        return [
+            gradient(
+                load_object(api.reference),
+                load_object(value_api.reference),
+                _arr(inputs["y_true"]),
+                _arr(inputs["y_pred"]),
+                _arr(inputs.get("sample_weight")),
+                kind=value_api.shape,
+                reduction=reduction,
+                profile=profile,
+                **kwargs,
+            )
+        ]
+
+    def write_inputs(self, inputs):
+        return self.value.write_inputs(inputs)
+
+    def input_doc(self, inputs):
+        return self.value.input_doc(inputs)
+
+    def read_inputs(self, node, where, reader):
+        return self.value.read_inputs(node, where, reader)
+
+    def describe(self, inputs):
+        return self.value.describe(inputs)
+
+    def doc_inputs(self, inputs):
+        return self.value.doc_inputs(inputs)
+
+    def snippet(self, api, params, inputs):
+        return self.value.snippet(api, params, inputs)
+
+    def doctest(self, api, params, inputs, outputs):
+        return self.value.doctest(api, params, inputs, outputs)
+
+    def elementwise_inputs(self, inputs, params, index):
+        """A gradient element is one element of ``y_pred``: its inputs are that element's."""
+        yt, yp = inputs["y_true"], inputs["y_pred"]
+        if yt.shape != yp.shape or len(index) != yp.ndim:
+            return ""
+        return f"y_true={yt[index].tolist()} y_pred={yp[index].tolist()}"
+
+
+SHAPES: dict[str, CallShape] = {
+    s.name: s for s in (FunctionCall(), PositionalCall(), LossCall(), MetricStream(), GradientCall())
+}

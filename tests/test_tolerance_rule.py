@@ -295,3 +295,47 @@ def test_ctc_a_repeat_needs_its_blank_and_no_alignment_is_inf():
     assert abs(no_blank - v) > tol
     r = ctc_loss(F([[1, 1]]), np.zeros((1, 2, 3), F), F([2]), F([2]))
     assert math.isinf(float(r.value[0])) and float(tolerance_of(r)[0]) < 1e-37
+
+
+# --------------------------------------------------------------------------- gradients (issue #14)
+def _grad(api, yt, yp, sw=None, profile="keras3", **params):
+    from conformance import registry
+
+    inputs = {"y_true": F(yt), "y_pred": F(yp), **({} if sw is None else {"sample_weight": F(sw)})}
+    (r,) = registry.evaluate(api, inputs, params, profile)
+    return np.array([float(v) for v in r.value.ravel()]), np.array([float(t) for t in tolerance_of(r).ravel()])
+
+
+def test_gradient_well_conditioned_gets_a_few_ulps_and_keras2_double_epsilon_shows_near_the_bound():
+    g, tol = _grad("grad.binary_crossentropy", [0, 1], [0.3, 0.6])
+    assert np.allclose(g, [1 / 0.7 / 2, -1 / 0.6 / 2], rtol=1e-7)
+    assert all(2 <= t / ulp32(v) <= 16 for t, v in zip(tol, g))
+    g2, _ = _grad("grad.binary_crossentropy", [0, 1], [0.3, 0.6], profile="keras2")
+    assert np.all(np.abs(g2 - g) <= tol)  # 1e-7 apart: inside
+    g, tol = _grad("grad.binary_crossentropy", [1], [1e-4])
+    g2, _ = _grad("grad.binary_crossentropy", [1], [1e-4], profile="keras2")
+    assert np.all(np.abs(g2 - g) > 100 * tol)
+
+
+def test_gradient_that_cancels_gets_the_room_of_its_terms():
+    g, tol = _grad("grad.binary_crossentropy", [0.5, 0.25], [0.5, 0.25])
+    assert np.all(g == 0) and np.all(tol > 1e-7) and np.all(tol < 1e-5)
+
+
+def test_gradient_of_saturated_logits_catches_the_naive_probability_path():
+    g, tol = _grad("grad.binary_crossentropy", [0, 1], [-40, -40], from_logits=True)
+    assert abs(g[1] + 0.5) < 1e-12 and tol[0] < 1e-23
+    assert abs(0.0 - g[1]) > tol[1]  # the clipped sigmoid stops the gradient: 0
+
+
+def test_gradient_reduction_scaled_by_the_wrong_count_is_caught():
+    g, tol = _grad("grad.BinaryCrossentropy", [[0, 1], [1, 0]], [[0.3, 0.6], [0.8, 0.1]], [1, 3])
+    assert np.all(np.abs(g / 2 - g) > tol)
+
+
+def test_gradient_of_cce_logits_counts_the_label_sum():
+    g, tol = _grad("grad.categorical_crossentropy", [[0.5, 1, 0.5]], [[1, -1, 0.5]], from_logits=True)
+    x = np.array([1, -1, 0.5])
+    sm = np.exp(x) / np.exp(x).sum()
+    assert np.allclose(g, 2 * sm - [0.5, 1, 0.5], rtol=1e-9)
+    assert np.all(np.abs((sm - [0.5, 1, 0.5]) - g) > tol)  # tensorflow's kernel gradient

@@ -651,3 +651,107 @@ class ScceMetricCountsElementsInKeras3(NumpyKeras3):
 
 
 BROKEN["scce-metric-counts-elements-in-keras3"] = (ScceMetricCountsElementsInKeras3, "scce-metric-stream-004")
+
+
+# --------------------------------------------------------------------------- gradients (issue #14)
+class GradNaiveLogits(NumpyKeras3):
+    """The logits gradient through the probability path: sigmoid, then the clipped
+    probability derivative ``-z/s + (1-z)/(1-s)`` times ``s (1 - s)``: a saturated sigmoid
+    is clipped and its gradient stopped, where ``sigmoid(x) - z`` is exact."""
+
+    def _bce_grad(self, z, yp, from_logits):
+        if not from_logits:
+            return super()._bce_grad(z, yp, False)
+        with np.errstate(over="ignore"):
+            s = F(1) / (F(1) + np.exp(-yp))
+        return super()._bce_grad(z, s, False) * s * (F(1) - s)
+
+
+class GradClipStopsInside(NumpyKeras3):
+    """A clip whose gradient is stopped inside the bounds (and passed outside)."""
+
+    def _bce_grad(self, z, yp, from_logits):
+        if from_logits:
+            return super()._bce_grad(z, yp, True)
+        inside = (yp >= self.eps) & (yp <= F(1) - self.eps)
+        p = np.clip(yp, self.eps, F(1) - self.eps)
+        return np.where(inside, F(0), -z / p + (F(1) - z) / (F(1) - p)).astype(F)
+
+
+class GradReductionWrongCount(NumpyKeras3):
+    """sum_over_batch_size's gradient scaled by 1 / batch size, not 1 / the values' count."""
+
+    def _cotangent(self, values_shape, sample_weight, reduction):
+        c = super()._cotangent(values_shape, sample_weight, reduction)
+        if reduction in ("sum_over_batch_size", "mean") and len(values_shape) > 1:
+            c = c * F(np.prod(values_shape)) / F(values_shape[0])
+        return c
+
+
+class GradFloat64Inside(NumpyKeras3):
+    """Correct: the elementwise BCE derivative in float64, rounded once to float32."""
+
+    def _bce_grad(self, z, yp, from_logits):
+        z64, x = np.asarray(z, np.float64), np.asarray(yp, np.float64)
+        if from_logits:
+            return (1 / (1 + np.exp(-x)) - z64).astype(F)
+        eps = np.float64(self.eps)
+        hi = np.float64(F(1) - self.eps)
+        p = np.clip(x, eps, hi)
+        return np.where((x >= eps) & (x <= hi), -z64 / p + (1 - z64) / (1 - p), 0).astype(F)
+
+
+BROKEN.update(
+    {
+        "grad-naive-logits": (GradNaiveLogits, "grad-bce-edge-logit-m40-ls0"),
+        "grad-clip-stops-inside": (GradClipStopsInside, "grad-bce-sweep-probs-ls0-shape5x-axism1-hard"),
+        "grad-reduction-wrong-count": (
+            GradReductionWrongCount,
+            (
+                "grad-bce-loss-sum_over_batch_size-wnone-shape2x3x4-probs",
+                "grad-cce-loss-sum_over_batch_size-wnone-shape2x3x4-probs",
+            ),
+        ),
+    }
+)
+ROUNDS_DIFFERENTLY = ROUNDS_DIFFERENTLY + (GradFloat64Inside,)
+
+
+class GradCceAssumesNormalisedLabels(NumpyKeras3):
+    """The logits gradient softmax - z, which assumes each row's labels sum to 1 (the
+    kernel gradient of tf.nn.softmax_cross_entropy_with_logits)."""
+
+    def _cce_label_sum(self, z, axis):
+        return F(1)
+
+
+class GradKldClipPassesEverywhere(NumpyKeras3):
+    """The clip of y_pred passing the gradient outside [eps, 1] too (a straight-through clip)."""
+
+    def _vjp_kl_divergence(self, y_true, y_pred, cot):
+        yp0 = np.asarray(y_pred, F)
+        yt, yp = np.broadcast_arrays(np.clip(np.asarray(y_true, F), self.eps, F(1)), yp0)
+        g = -yt / np.clip(yp, self.eps, F(1)) * np.expand_dims(np.asarray(cot, F), -1)
+        return np.sum(g, axis=tuple(range(g.ndim - yp0.ndim)), dtype=F).reshape(yp0.shape)
+
+
+class GradPoissonWithoutEps(NumpyKeras3):
+    """1 - y / p: the gradient of a log without Keras' epsilon."""
+
+    def _vjp_poisson(self, y_true, y_pred, cot):
+        yp = np.asarray(y_pred, F)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            g = (F(1) - np.asarray(y_true, F) / yp) * (np.expand_dims(np.asarray(cot, F), -1) / F(yp.shape[-1]))
+        return g.astype(F)
+
+
+BROKEN.update(
+    {
+        "grad-cce-assumes-normalised-labels": (GradCceAssumesNormalisedLabels, "grad-cce-edge-logits-labels-sum-2"),
+        "grad-kld-clip-passes-everywhere": (
+            GradKldClipPassesEverywhere,
+            ("grad-kld-edge-pred-2", "grad-kld-loss-edge-clipped"),
+        ),
+        "grad-poisson-without-eps": (GradPoissonWithoutEps, ("grad-poisson-edge-pred-0", "grad-doc-poisson-class")),
+    }
+)

@@ -5,11 +5,13 @@ PYTEST_DONT_REWRITE: pytest loads this package as its plugin; its asserts need n
 
 from __future__ import annotations
 
+import dataclasses
+
 from conformance import catalog
 from conformance.apis._common import CLIP_HIGH, EPS
-from conformance.registry import DocPage, Theme, loss_family
+from conformance.registry import DocPage, Theme, gradient_of, loss_family
 
-APIS = loss_family(
+_FN, _CLS = loss_family(
     "binary_crossentropy",
     "BinaryCrossentropy",
     reference="reference.bce:binary_crossentropy",
@@ -17,6 +19,12 @@ APIS = loss_family(
     class_cases=(catalog.seed_cases, catalog.loss_class_cases),
     docs="binary_crossentropy",
     draw="conformance.strategies:binary_calls",
+)
+APIS = (
+    _FN,
+    _CLS,
+    gradient_of(_FN, reference="reference.gradients:bce_vjp", cases=(catalog.grad_bce_function_cases,)),
+    gradient_of(_CLS, reference="reference.gradients:bce_vjp", cases=(catalog.grad_bce_class_cases,)),
 )
 
 DOCS = (
@@ -75,5 +83,32 @@ weights the per-sample values and reduces them:
             "bce-edge-prob-1-y0-ls0",
             "bce-edge-logit-40-y0-ls0",
         ),
+    ),
+)
+
+DOCS = (
+    dataclasses.replace(
+        DOCS[0],
+        gradients=(
+            Theme(
+                "Probabilities and logits",
+                ("grad-bce-sweep-*-ls0-shape5x-axism1-hard",),
+                "Inside the clip bounds: `-z/p + (1-z)/(1-p)` (keras2: `p + eps`, `1 - p + eps`), "
+                "logits `sigmoid(x) - z`, over the mean's count.",
+            ),
+            Theme(
+                "The clip region and saturated logits",
+                ("grad-bce-edge-prob-*-ls0", "grad-bce-edge-logit-40-ls0", "grad-bce-edge-logit-m40-ls0"),
+                "The clip stops the gradient outside `[eps, 1 - eps]`.",
+            ),
+            Theme(
+                "Exactly at a clip bound (quirk)",
+                ("grad-bce-quirk-*",),
+                "Implementation-defined: the reference passes the gradient (tf.clip_by_value, torch.clamp); "
+                "jnp.clip passes half.",
+            ),
+            Theme("Each reduction", ("grad-bce-loss-*-wper-sample-shape4x3-*",)),
+        ),
+        doctests=DOCS[0].doctests + ("grad-bce-edge-logit-m40-ls0",),
     ),
 )

@@ -5,6 +5,7 @@ PYTEST_DONT_REWRITE: pytest loads this package as its plugin; its asserts need n
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Iterator
 
@@ -13,7 +14,7 @@ import numpy as np
 from conformance.apis._common import EPS
 from conformance.catalog import EPS as EPS32
 from conformance.catalog import Case, _onehot, _simplex, _tag, class_doc_cases, f32, loss_class_sweep
-from conformance.registry import DocPage, Theme, loss_family
+from conformance.registry import DocPage, Theme, gradient_of, loss_family
 
 FN, CLS = "kl_divergence", "KLDivergence"
 #: the tf_keras KLDivergence docstring's inputs (Keras 3's docstrings draw random ones)
@@ -124,5 +125,104 @@ like `BinaryCrossentropy`. See docs/semantics.md §13.
             Theme("Each reduction", ("kld-loss-*-wper-sample-shape4x3-probs",)),
         ),
         doctests=("doc-kld-*", "kld-edge-all-zero-labels"),
+    ),
+)
+
+
+# --------------------------------------------------------------------------- gradients
+def grad_function_cases() -> Iterator[Case]:
+    """``grad.kl_divergence``: shapes and target kinds, seeded random calls, and the clip
+    region of ``y_pred`` (edge: below eps and above 1 the gradient stops) and of ``y_true``
+    (a zero label is eps); exactly at eps and at 1 (quirk)."""
+    rng = np.random.default_rng(20261241)
+    api = f"grad.{FN}"
+    for shape, kind in itertools.product(((5,), (3, 4), (2, 3, 4)), ("onehot", "simplex", "uniform")):
+        yield Case(
+            f"grad-kld-sweep-shape{_tag(shape)}-{kind}",
+            api,
+            "core",
+            {},
+            {"y_true": _targets(rng, shape, kind), "y_pred": _simplex(rng, shape)},
+        )
+    for i in range(12):
+        shape = (int(rng.integers(1, 4)), int(rng.integers(2, 6)))
+        yield Case(
+            f"grad-kld-random-{i:02d}",
+            api,
+            "core",
+            {},
+            {"y_true": f32(rng.uniform(0, 1, size=shape)), "y_pred": f32(10.0 ** rng.uniform(-6, -0.001, size=shape))},
+        )
+    below, above = np.nextafter(EPS32, np.float32(0)), np.nextafter(EPS32, np.float32(1))
+    for name, p in (
+        ("0", 0.0),
+        ("1em10", 1e-10),
+        ("below-eps", below),
+        ("above-eps", above),
+        ("1em4", 1e-4),
+        ("below-1", float(np.nextafter(np.float32(1), np.float32(0)))),
+        ("2", 2.0),
+    ):
+        yield Case(
+            f"grad-kld-edge-pred-{name}",
+            api,
+            "edge",
+            {},
+            {"y_true": f32([[0, 1], [0.5, 0.25]]), "y_pred": f32([[p, p], [p, p]])},
+        )
+    for name, p in (("eps", float(EPS32)), ("1", 1.0)):
+        yield Case(
+            f"grad-kld-quirk-pred-at-{name}",
+            api,
+            "quirk",
+            {},
+            {"y_true": f32([0, 1]), "y_pred": f32([p, p])},
+            "exactly at a clip bound the clip's derivative is implementation-defined; the reference passes it",
+        )
+
+
+def grad_class_cases() -> Iterator[Case]:
+    """``grad.KLDivergence``: the reduction and weight sweep, the docstring call."""
+    from conformance.catalog import grad_loss_class_sweep
+
+    rng = np.random.default_rng(20261242)
+    api = f"grad.{CLS}"
+    yield Case(
+        "grad-doc-kld-class",
+        api,
+        "core",
+        {},
+        {"y_true": f32([[0, 1], [0, 0]]), "y_pred": f32([[0.6, 0.4], [0.4, 0.6]])},
+    )
+    yield from grad_loss_class_sweep(rng, api, "kld", _onehot, _simplex, logits=False)
+    yield Case(
+        "grad-kld-loss-edge-clipped",
+        api,
+        "edge",
+        {},
+        {
+            "y_true": f32([[0, 1, 0], [0.5, 0, 0.5]]),
+            "y_pred": f32([[0, 1e-10, 2], [1e-4, 0.5, 0.9]]),
+            "sample_weight": f32([2, 0.5]),
+        },
+        "y_pred below eps or above 1: the clip stops the gradient",
+    )
+
+
+APIS = (
+    *APIS,
+    gradient_of(APIS[0], reference="reference.gradients:kld_vjp", cases=(grad_function_cases,)),
+    gradient_of(APIS[1], reference="reference.gradients:kld_vjp", cases=(grad_class_cases,)),
+)
+
+DOCS = (
+    dataclasses.replace(
+        DOCS[0],
+        gradients=(
+            Theme("Inside the clip", ("grad-kld-sweep-shape3x4-*",), "`-y/p`, both clipped to `[eps, 1]`."),
+            Theme("The clip region", ("grad-kld-edge-*", "grad-kld-quirk-*")),
+            Theme("Each reduction", ("grad-kld-loss-*-wper-sample-shape4x3-*", "grad-doc-kld-class")),
+        ),
+        doctests=DOCS[0].doctests + ("grad-kld-edge-pred-1em4",),
     ),
 )

@@ -5,6 +5,7 @@ PYTEST_DONT_REWRITE: pytest loads this package as its plugin; its asserts need n
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Iterator
 
@@ -12,7 +13,7 @@ import numpy as np
 
 from conformance.apis._common import EPS
 from conformance.catalog import Case, _tag, class_doc_cases, f32, loss_class_sweep
-from conformance.registry import DocPage, Theme, loss_family
+from conformance.registry import DocPage, Theme, gradient_of, loss_family
 
 FN, CLS = "poisson", "Poisson"
 #: the tf_keras Poisson docstring's inputs (Keras 3's docstrings draw random ones)
@@ -120,5 +121,75 @@ See docs/semantics.md §14.
             Theme("Each reduction", ("poisson-loss-*-wper-sample-shape4x3-probs",)),
         ),
         doctests=("doc-poisson-*", "poisson-edge-pred-zero"),
+    ),
+)
+
+
+# --------------------------------------------------------------------------- gradients
+def grad_function_cases() -> Iterator[Case]:
+    """``grad.poisson``: shapes, seeded random calls, and small, zero and large rates (edge)."""
+    rng = np.random.default_rng(20261251)
+    api = f"grad.{FN}"
+    for shape in ((5,), (1, 4), (3, 4), (2, 3, 4)):
+        for rep in range(3):
+            yield Case(
+                f"grad-poisson-sweep-shape{_tag(shape)}-{rep}",
+                api,
+                "core",
+                {},
+                {"y_true": _counts(rng, shape), "y_pred": _rates(rng, shape)},
+            )
+    for i in range(12):
+        shape = (int(rng.integers(1, 4)), int(rng.integers(1, 6)))
+        yield Case(
+            f"grad-poisson-random-{i:02d}",
+            api,
+            "core",
+            {},
+            {"y_true": f32(rng.uniform(0, 10, size=shape)), "y_pred": f32(10.0 ** rng.uniform(-4, 2, size=shape))},
+        )
+    for name, p in (("0", 0.0), ("1em10", 1e-10), ("eps", 1e-7), ("1em4", 1e-4), ("1e6", 1e6), ("neg-half-eps", -5e-8)):
+        yield Case(
+            f"grad-poisson-edge-pred-{_tag(name)}",
+            api,
+            "edge",
+            {},
+            {"y_true": f32([[0, 1, 7]]), "y_pred": f32([[p, p, p]])},
+        )
+
+
+def grad_class_cases() -> Iterator[Case]:
+    """``grad.Poisson``: the reduction and weight sweep, the docstring call."""
+    from conformance.catalog import grad_loss_class_sweep
+
+    rng = np.random.default_rng(20261252)
+    api = f"grad.{CLS}"
+    yield Case("grad-doc-poisson-class", api, "core", {}, DOC)
+    yield from grad_loss_class_sweep(rng, api, "poisson", _counts, _rates, logits=False)
+    yield Case(
+        "grad-poisson-loss-edge-zero-rates",
+        api,
+        "edge",
+        {"reduction": "sum"},
+        {"y_true": f32([[0, 1, 7], [3, 0, 2]]), "y_pred": f32([[0, 1e-10, 1e-7], [1e6, 0, 1e-4]])},
+        "a zero rate: 1 - y / eps",
+    )
+
+
+APIS = (
+    *APIS,
+    gradient_of(APIS[0], reference="reference.gradients:poisson_vjp", cases=(grad_function_cases,)),
+    gradient_of(APIS[1], reference="reference.gradients:poisson_vjp", cases=(grad_class_cases,)),
+)
+
+DOCS = (
+    dataclasses.replace(
+        DOCS[0],
+        gradients=(
+            Theme("Rates", ("grad-poisson-sweep-shape3x4-*",), "`(1 - y / (p + eps)) / n`."),
+            Theme("Small and zero rates", ("grad-poisson-edge-*",)),
+            Theme("Each reduction", ("grad-poisson-loss-*-wper-sample-shape4x3-*", "grad-doc-poisson-class")),
+        ),
+        doctests=DOCS[0].doctests + ("grad-poisson-edge-pred-1em4",),
     ),
 )

@@ -138,6 +138,8 @@ def resolve(candidate, api):
     method = getattr(candidate, api.method, None)
     if method is not None:
         return method
+    if api.of:  # a gradient API: the candidate's gradient hook over the value API
+        return _gradient_impl(candidate, api)
     namespace = getattr(candidate, "namespace", None)
     path = api.keras.get(getattr(candidate, "profile", ""))
     if namespace is not None and path:
@@ -149,6 +151,32 @@ def resolve(candidate, api):
             raise Unsupported(f"candidate {candidate.name!r} has no {path} (for {api.name})") from None
         return obj
     raise Unsupported(f"candidate {candidate.name!r} does not implement {api.name}")
+
+
+def _gradient_impl(candidate, api):
+    """``grad.<api>`` of a candidate without a method of that name: its ``gradient(f,
+    y_pred)`` hook around what implements the value API, called as the value API is."""
+    from conformance import registry
+
+    hook = getattr(candidate, "gradient", None)
+    if hook is None:
+        raise Unsupported(f"candidate {candidate.name!r} has no gradient method (for {api.name})")
+    value = registry.get(api.of)
+    impl = resolve(candidate, value)
+    if value.shape == "function":
+
+        def grad_fn(y_true, y_pred, **params):
+            return hook(lambda yp: impl(y_true, yp, **params), y_pred)
+
+        return grad_fn
+
+    def grad_cls(**params):
+        def call(y_true, y_pred, sample_weight=None):
+            return hook(lambda yp: impl(**params)(y_true, yp, sample_weight=sample_weight), y_pred)
+
+        return call
+
+    return grad_cls
 
 
 def to_numpy(candidate, value):

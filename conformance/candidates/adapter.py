@@ -12,7 +12,15 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["KERAS3_REDUCTIONS", "same_rank", "keras3_loss_class", "keras3_masked_loss_class", "keras3_sparse_labels"]
+__all__ = [
+    "KERAS3_REDUCTIONS",
+    "same_rank",
+    "keras3_loss_class",
+    "keras3_masked_loss_class",
+    "keras3_sparse_labels",
+    "keras3_cotangent",
+    "keras3_class_gradient",
+]
 
 F = np.float32
 KERAS3_REDUCTIONS = ("sum_over_batch_size", "sum", "none", None, "mean", "mean_with_sample_weight")
@@ -106,3 +114,42 @@ def keras3_sparse_labels(y_true, y_pred, axis=-1, ignore_class=None, squeeze_las
         valid = yt != F(ignore_class)
         yt = np.where(valid, yt, F(0))
     return yt.astype(np.int64), valid
+
+
+def keras3_cotangent(values_shape, sample_weight=None, reduction="sum_over_batch_size") -> np.ndarray:
+    """``d S / d v`` of ``keras3_loss_class``'s weighting and reduction (``S`` its reduced
+    value, the sum of the weighted values under ``none``) for per-sample values ``v`` of
+    ``values_shape``, in float32: linear steps, so an adapter differentiates the library's
+    function alone (``sum(cotangent * values)``) and applies the chain rule with this."""
+    v, w = np.ones(values_shape, F), None
+    if sample_weight is not None:
+        v, w = same_rank(v, np.asarray(sample_weight, F))
+    c = v if w is None else v * w
+    if reduction in (None, "none", "sum") or c.shape in ((), (0,)):
+        d = F(1)
+    elif reduction == "mean_with_sample_weight" and w is not None:
+        d = np.sum(w, dtype=F)
+    else:
+        d = F(c.size)
+    c = np.zeros_like(c) if d == 0 else c / d
+    if c.ndim > v.ndim:
+        c = np.sum(c, axis=tuple(range(c.ndim - v.ndim)), dtype=F)
+    axes = tuple(i for i, s in enumerate(v.shape) if s == 1 and c.shape[i] != 1)
+    if axes:
+        c = np.sum(c, axis=axes, keepdims=True, dtype=F)
+    return c.reshape(values_shape)
+
+
+def keras3_class_gradient(value_cls, per_sample, per_sample_vjp, reduction="sum_over_batch_size"):
+    """The gradient of a Keras 3 loss class (``grad.<Class>``) built by an adapter:
+    ``value_cls(y_true, y_pred, sample_weight)`` first (it rejects what the class
+    rejects), then, with ``per_sample(y_true, y_pred)``'s shape, ``per_sample_vjp(y_true, y_pred, cot)`` (the library's autodiff of
+    ``sum(cot * per_sample(y_true, y_pred))``) with ``keras3_cotangent``."""
+
+    def call(y_true, y_pred, sample_weight=None):
+        value_cls(y_true, y_pred, sample_weight=sample_weight)
+        yt, yp = same_rank(np.asarray(y_true, F), np.asarray(y_pred, F))
+        cot = keras3_cotangent(np.shape(per_sample(yt, yp)), sample_weight, reduction)
+        return np.asarray(per_sample_vjp(yt, yp, cot), F).reshape(np.shape(y_pred))
+
+    return call

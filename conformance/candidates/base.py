@@ -24,6 +24,15 @@ tensor). ``params`` are the case's parameters by their Keras names (a loss class
 ``reduction`` only when the case sets one). An API the candidate cannot reach is skipped;
 raising ``Unsupported`` skips one case. A candidate knows nothing of fixtures.
 
+Gradients (``grad.<api>``, ``conformance.registry.gradient_of``) are optional. A
+candidate with autodiff offers ``gradient(f, y_pred)``: the gradient of ``sum(f(y_pred))``
+with respect to ``y_pred`` (a float32 numpy array), where ``f`` maps its framework's
+tensor of ``y_pred`` to the value API's output; the suite builds ``f`` from the value API
+(``f = lambda yp: loss(y_true, yp, sample_weight=w)``) and the hook returns an array
+shaped like ``y_pred``. A candidate without autodiff may instead define a method per
+gradient API, named after it (``grad_binary_crossentropy``), called exactly as the value
+API and returning ``d sum(output) / d y_pred``. Neither: the gradient cases are skipped.
+
 PYTEST_DONT_REWRITE: pytest loads this package as its plugin; its asserts need no rewriting, and skipping it keeps start-up fast.
 """
 
@@ -31,7 +40,7 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-__all__ = ["Candidate", "Unsupported"]
+__all__ = ["Candidate", "Unsupported", "tf_gradient"]
 
 
 class Unsupported(Exception):
@@ -46,3 +55,17 @@ class Candidate(Protocol):
     def describe(self) -> str:
         """One line for the report header: library versions, backend, device."""
         ...
+
+
+def tf_gradient(f, y_pred):
+    """``d sum(f(y)) / d y`` at ``y_pred`` through ``tf.GradientTape`` (a ``None``
+    gradient, ``f`` not depending on ``y``, is zeros)."""
+    import numpy as np
+    import tensorflow as tf
+
+    y = tf.constant(np.asarray(y_pred, np.float32))
+    with tf.GradientTape() as tape:
+        tape.watch(y)
+        s = tf.reduce_sum(f(y))
+    g = tape.gradient(s, y)
+    return np.zeros(np.shape(y_pred), np.float32) if g is None else g.numpy()

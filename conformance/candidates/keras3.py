@@ -52,3 +52,27 @@ class Keras3Candidate(KerasLikeCandidate):
 
     def to_numpy(self, x):
         return np.asarray(self.namespace.ops.convert_to_numpy(x))
+
+    def gradient(self, f, y_pred):
+        """``d sum(f(y)) / d y`` by the backend's autodiff: ``jax.grad``, ``tf.GradientTape``,
+        ``torch.autograd``; the numpy and openvino backends have none (skipped)."""
+        backend = self.namespace.backend.backend()
+        y_pred = np.asarray(y_pred, np.float32)
+        if backend == "jax":
+            import jax
+            import jax.numpy as jnp
+
+            return np.asarray(jax.grad(lambda y: jnp.sum(f(y)))(jnp.asarray(y_pred)))
+        if backend == "tensorflow":
+            from conformance.candidates.base import tf_gradient
+
+            return tf_gradient(f, y_pred)
+        if backend == "torch":
+            import torch
+
+            y = torch.tensor(y_pred, requires_grad=True)
+            (g,) = torch.autograd.grad(torch.sum(f(y)), y, allow_unused=True)
+            return np.zeros(y_pred.shape, np.float32) if g is None else g.detach().cpu().numpy()
+        from conformance.candidates.base import Unsupported
+
+        raise Unsupported(f"the {backend} backend has no autodiff")

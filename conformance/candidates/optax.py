@@ -53,7 +53,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from conformance.candidates.adapter import keras3_loss_class
+from conformance.candidates.adapter import keras3_class_gradient, keras3_loss_class
 from conformance.candidates.base import Unsupported
 
 __all__ = ["OptaxCandidate"]
@@ -268,3 +268,92 @@ class OptaxCandidate:
 
     def CTC(self, reduction="sum_over_batch_size"):  # noqa: N802
         return keras3_loss_class(self.ctc, reduction)
+
+    # ------------------------------------------------------------------ gradients
+    def _bce_vjp(self, y_true, y_pred, cot, from_logits=False, label_smoothing=0.0, axis=-1):
+        """``jax.grad`` of ``sum(cot * mean(optax.sigmoid_binary_cross_entropy(x, z), axis))``
+        (logits only, as the function)."""
+        import jax
+
+        if not from_logits:
+            raise Unsupported("optax has no probability-input binary cross-entropy")
+        jnp = self._jnp
+        if np.shape(y_true) != np.shape(y_pred):
+            raise ValueError(f"shapes differ: {np.shape(y_true)} vs {np.shape(y_pred)}")
+        z = jnp.asarray(y_true, jnp.float32)
+        if label_smoothing:
+            z = z * (1.0 - label_smoothing) + 0.5 * label_smoothing
+        c = jnp.asarray(cot, jnp.float32)
+
+        def total(x):
+            return jnp.sum(c * jnp.mean(self._optax.sigmoid_binary_cross_entropy(x, z), axis=axis))
+
+        return np.asarray(jax.grad(total)(jnp.asarray(y_pred, jnp.float32)))
+
+    def _grad_function(self, fn, vjp, y_true, y_pred, **params):
+        """A function's gradient: its vjp with a cotangent of ones (after the value call,
+        which rejects what the function rejects)."""
+        values = fn(y_true, y_pred, **params)
+        return vjp(y_true, y_pred, np.ones(np.shape(values), np.float32), **params)
+
+    def _grad_class(self, cls, fn, vjp, reduction, params):
+        """A loss class's gradient: the vjp with the cotangent of Keras 3's weighting and
+        reduction (``adapter.keras3_class_gradient``)."""
+        return keras3_class_gradient(
+            cls(reduction, **params),
+            lambda yt, yp: fn(yt, yp, **params),
+            lambda yt, yp, cot: vjp(yt, yp, cot, **params),
+            reduction,
+        )
+
+    def _cce_vjp(self, y_true, y_pred, cot, from_logits=False, label_smoothing=0.0, axis=-1):
+        """``jax.grad`` of ``sum(cot * optax.softmax_cross_entropy(x, smooth_labels(y), axis))``
+        (logits only, as the function)."""
+        import jax
+
+        self.categorical_crossentropy(y_true, y_pred, from_logits, label_smoothing, axis)  # its checks
+        jnp = self._jnp
+        z = jnp.asarray(y_true, jnp.float32)
+        if label_smoothing:
+            z = self._optax.smooth_labels(z, label_smoothing)
+        c = jnp.asarray(cot, jnp.float32)
+
+        def total(x):
+            return jnp.sum(c * self._optax.softmax_cross_entropy(x, z, axis=axis))
+
+        return np.asarray(jax.grad(total)(jnp.asarray(y_pred, jnp.float32)))
+
+    def _kld_vjp(self, y_true, y_pred, cot):
+        """``jax.grad`` of ``sum(cot * optax.kl_divergence(log(clip(p, eps, 1)), clip(y, eps, 1)))``;
+        the adapter's clip is ``jnp.clip`` (half the gradient at a bound, as Keras on jax)."""
+        import jax
+
+        jnp, eps = self._jnp, np.float32(1e-7)
+        yt = jnp.clip(jnp.asarray(y_true, jnp.float32), eps, 1.0)
+        c = jnp.asarray(cot, jnp.float32)
+
+        def total(p):
+            a, b = jnp.broadcast_arrays(yt, jnp.clip(p, eps, 1.0))
+            return jnp.sum(c * self._optax.kl_divergence(jnp.log(b), a))
+
+        return np.asarray(jax.grad(total)(jnp.asarray(y_pred, jnp.float32)))
+
+    def grad_binary_crossentropy(self, y_true, y_pred, **params):
+        return self._grad_function(self.binary_crossentropy, self._bce_vjp, y_true, y_pred, **params)
+
+    def grad_BinaryCrossentropy(self, reduction="sum_over_batch_size", **params):  # noqa: N802
+        return self._grad_class(self.BinaryCrossentropy, self.binary_crossentropy, self._bce_vjp, reduction, params)
+
+    def grad_categorical_crossentropy(self, y_true, y_pred, **params):
+        return self._grad_function(self.categorical_crossentropy, self._cce_vjp, y_true, y_pred, **params)
+
+    def grad_CategoricalCrossentropy(self, reduction="sum_over_batch_size", **params):  # noqa: N802
+        return self._grad_class(
+            self.CategoricalCrossentropy, self.categorical_crossentropy, self._cce_vjp, reduction, params
+        )
+
+    def grad_kl_divergence(self, y_true, y_pred):
+        return self._grad_function(self.kl_divergence, self._kld_vjp, y_true, y_pred)
+
+    def grad_KLDivergence(self, reduction="sum_over_batch_size"):  # noqa: N802
+        return self._grad_class(lambda r: self.KLDivergence(r), self.kl_divergence, self._kld_vjp, reduction, {})

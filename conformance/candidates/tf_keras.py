@@ -21,6 +21,8 @@ __all__ = ["TfKerasCandidate"]
 class TfKerasCandidate(KerasLikeCandidate):
     name = "tf_keras"
     profile = "keras2"
+    #: shipped known deviations (conformance/deviations/)
+    deviations_file = "tf_keras.yaml"
 
     def __init__(self):
         import tensorflow as tf
@@ -46,6 +48,12 @@ class TfKerasCandidate(KerasLikeCandidate):
 
     def to_numpy(self, x):
         return np.asarray(x.numpy() if hasattr(x, "numpy") else x)
+
+    def gradient(self, f, y_pred):
+        """``d sum(f(y)) / d y`` through ``tf.GradientTape``."""
+        from conformance.candidates.base import tf_gradient
+
+        return tf_gradient(f, y_pred)
 
 
 def _tf_keras_version(tf) -> str:

@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from conformance.candidates.adapter import keras3_loss_class
+from conformance.candidates.adapter import keras3_class_gradient, keras3_loss_class
 from conformance.candidates.base import Unsupported
 
 __all__ = ["TorchCandidate"]
@@ -229,3 +229,111 @@ class TorchCandidate:
 
     def CTC(self, reduction="sum_over_batch_size"):  # noqa: N802
         return keras3_loss_class(self.ctc, reduction)
+
+    # ------------------------------------------------------------------ gradients
+    def _bce_vjp(self, y_true, y_pred, cot, from_logits=False, label_smoothing=0.0, axis=-1):
+        """``torch.autograd`` of ``sum(cot * mean(F.binary_cross_entropy[_with_logits](...), axis))``:
+        the function's own autodiff (no clip, so its derivative does not stop outside
+        ``[eps, 1 - eps]``)."""
+        torch, fn = self._torch, self._torch.nn.functional
+        if np.shape(y_true) != np.shape(y_pred):
+            raise ValueError(f"shapes differ: {np.shape(y_true)} vs {np.shape(y_pred)}")
+        t = self._t(y_true)
+        p = self._t(y_pred).requires_grad_(True)
+        if label_smoothing:
+            t = t * (1.0 - label_smoothing) + 0.5 * label_smoothing
+        elem = (
+            fn.binary_cross_entropy_with_logits(p, t, reduction="none")
+            if from_logits
+            else fn.binary_cross_entropy(p, t, reduction="none")
+        )
+        (g,) = torch.autograd.grad(torch.sum(self._t(cot) * elem.mean(dim=axis)), p)
+        return g.numpy()
+
+    def _grad_function(self, fn, vjp, y_true, y_pred, **params):
+        """A function's gradient: its vjp with a cotangent of ones (after the value call,
+        which rejects what the function rejects)."""
+        values = fn(y_true, y_pred, **params)
+        return vjp(y_true, y_pred, np.ones(np.shape(values), np.float32), **params)
+
+    def _grad_class(self, cls, fn, vjp, reduction, params):
+        """A loss class's gradient: the vjp with the cotangent of Keras 3's weighting and
+        reduction (``adapter.keras3_class_gradient``)."""
+        return keras3_class_gradient(
+            cls(reduction, **params),
+            lambda yt, yp: fn(yt, yp, **params),
+            lambda yt, yp, cot: vjp(yt, yp, cot, **params),
+            reduction,
+        )
+
+    def _autograd(self, total, y_pred):
+        p = self._t(y_pred).requires_grad_(True)
+        (g,) = self._torch.autograd.grad(total(p), p)
+        return g.numpy()
+
+    def _cce_vjp(self, y_true, y_pred, cot, from_logits=False, label_smoothing=0.0, axis=-1):
+        """``torch.autograd`` of ``sum(cot * F.cross_entropy(x, t, label_smoothing))``, the
+        class axis moved to dim 1, as the function (logits only)."""
+        self.categorical_crossentropy(y_true, y_pred, from_logits, label_smoothing, axis)  # its checks
+        torch = self._torch
+        shape = np.shape(y_pred)
+        t = self._t(np.moveaxis(y_true, axis, 1) if len(shape) > 1 else y_true)
+
+        def total(p):
+            x = torch.movedim(p, axis, 1) if len(shape) > 1 else p
+            out = torch.nn.functional.cross_entropy(x, t, reduction="none", label_smoothing=float(label_smoothing))
+            return torch.sum(self._t(cot) * out)
+
+        return self._autograd(total, y_pred)
+
+    def _kld_vjp(self, y_true, y_pred, cot):
+        """``torch.autograd`` of ``sum(cot * sum(F.kl_div(log(clamp(p, eps, 1)), clamp(y, eps, 1)), -1))``:
+        the adapter's clip of ``y_pred`` is ``torch.clamp``, which passes the gradient on the
+        closed interval."""
+        torch, eps = self._torch, 1e-7
+        yt = torch.clamp(self._t(y_true), eps, 1.0)
+
+        def total(p):
+            yp = torch.clamp(p, eps, 1.0)
+            a, b = torch.broadcast_tensors(yt, yp)
+            kl = torch.nn.functional.kl_div(torch.log(b), a, reduction="none").sum(dim=-1)
+            return torch.sum(self._t(cot) * kl)
+
+        return self._autograd(total, y_pred)
+
+    def _poisson_vjp(self, y_true, y_pred, cot):
+        """``torch.autograd`` of ``sum(cot * mean(F.poisson_nll_loss(p, y, eps=1e-7), -1))``."""
+        torch = self._torch
+
+        def total(p):
+            yt, yp = torch.broadcast_tensors(self._t(y_true), p)
+            out = torch.nn.functional.poisson_nll_loss(yp, yt, log_input=False, full=False, eps=1e-7, reduction="none")
+            return torch.sum(self._t(cot) * out.mean(dim=-1))
+
+        return self._autograd(total, y_pred)
+
+    def grad_binary_crossentropy(self, y_true, y_pred, **params):
+        return self._grad_function(self.binary_crossentropy, self._bce_vjp, y_true, y_pred, **params)
+
+    def grad_BinaryCrossentropy(self, reduction="sum_over_batch_size", **params):  # noqa: N802
+        return self._grad_class(self.BinaryCrossentropy, self.binary_crossentropy, self._bce_vjp, reduction, params)
+
+    def grad_categorical_crossentropy(self, y_true, y_pred, **params):
+        return self._grad_function(self.categorical_crossentropy, self._cce_vjp, y_true, y_pred, **params)
+
+    def grad_CategoricalCrossentropy(self, reduction="sum_over_batch_size", **params):  # noqa: N802
+        return self._grad_class(
+            self.CategoricalCrossentropy, self.categorical_crossentropy, self._cce_vjp, reduction, params
+        )
+
+    def grad_kl_divergence(self, y_true, y_pred):
+        return self._grad_function(self.kl_divergence, self._kld_vjp, y_true, y_pred)
+
+    def grad_KLDivergence(self, reduction="sum_over_batch_size"):  # noqa: N802
+        return self._grad_class(lambda r: self.KLDivergence(r), self.kl_divergence, self._kld_vjp, reduction, {})
+
+    def grad_poisson(self, y_true, y_pred):
+        return self._grad_function(self.poisson, self._poisson_vjp, y_true, y_pred)
+
+    def grad_Poisson(self, reduction="sum_over_batch_size"):  # noqa: N802
+        return self._grad_class(lambda r: self.Poisson(r), self.poisson, self._poisson_vjp, reduction, {})

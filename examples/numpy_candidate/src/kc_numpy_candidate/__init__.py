@@ -349,6 +349,136 @@ class NumpyKeras:
     def _metric_inputs(self, yt, yp):
         return yt, yp
 
+    # ------------------------------------------------------------------ gradients
+    # The suite's optional gradient APIs (``grad.<api>``): numpy has no autodiff, so each is
+    # a hand-written float32 derivative, a method named after the gradient API, called as
+    # the value API is and returning d sum(output) / d y_pred, shaped like y_pred.
+    def _bce_grad_denominators(self, p):
+        return p, F(1) - p
+
+    def _bce_grad(self, z, yp, from_logits):
+        """d l / d y_pred of the elementwise BCE: sigmoid(x) - z for logits; for
+        probabilities -z/p + (1-z)/(1-p) where the clip passes it (the closed interval)."""
+        if from_logits:
+            with np.errstate(over="ignore"):
+                return F(1) / (F(1) + np.exp(-yp)) - z
+        inside = (yp >= self.eps) & (yp <= F(1) - self.eps)
+        a, b = self._bce_grad_denominators(np.clip(yp, self.eps, F(1) - self.eps))
+        return np.where(inside, -z / a + (F(1) - z) / b, F(0)).astype(F)
+
+    def _vjp_binary_crossentropy(self, y_true, y_pred, cot, from_logits=False, label_smoothing=0.0, axis=-1):
+        yp0 = np.asarray(y_pred, F)
+        yt, yp = self._check_shapes(np.asarray(y_true, F), yp0)
+        if label_smoothing:
+            yt = self._smooth_binary(yt, label_smoothing)
+        scale = np.expand_dims(np.asarray(cot, F), axis) / F(yp.shape[axis])
+        return _sum_to(self._bce_grad(yt, yp, from_logits) * scale, yp0.shape)
+
+    def _cotangent(self, values_shape, sample_weight, reduction):
+        """d reduce(v * w) / d v: the loss class's weighting and reduction, differentiated."""
+        v, w = np.ones(values_shape, F), None
+        if sample_weight is not None:
+            v, w = self._align_weight(v, np.asarray(sample_weight, F))
+        c = v if w is None else v * w
+        if reduction in (None, "none", "sum") or c.shape in ((), (0,)):
+            d = F(1)
+        elif reduction == "mean_with_sample_weight" and w is not None:
+            d = np.sum(w, dtype=F)
+        else:
+            d = F(c.size)
+        c = np.zeros_like(c) if d == 0 else c / d
+        return _sum_to(c, v.shape).reshape(values_shape)
+
+    def _grad_loss_class(self, vjp, fn, value_cls, kw):
+        value = value_cls(**kw)  # rejects what the class rejects
+        fn_kwargs = {k: v for k, v in kw.items() if k != "reduction"}
+        reduction = kw.get("reduction", "sum_over_batch_size")
+
+        def call(y_true, y_pred, sample_weight=None):
+            value(y_true, y_pred, sample_weight=sample_weight)  # the same checks
+            yt, yp = self._align_inputs(np.asarray(y_true, F), np.asarray(y_pred, F))
+            cot = self._cotangent(np.shape(fn(yt, yp, **fn_kwargs)), sample_weight, reduction)
+            return vjp(yt, yp, cot, **fn_kwargs).reshape(np.shape(y_pred))
+
+        return call
+
+    def grad_binary_crossentropy(self, y_true, y_pred, **kw):
+        values = self.binary_crossentropy(y_true, y_pred, **kw)
+        return self._vjp_binary_crossentropy(y_true, y_pred, np.ones(np.shape(values), F), **kw)
+
+    def grad_BinaryCrossentropy(self, **kw):  # noqa: N802
+        return self._grad_loss_class(
+            self._vjp_binary_crossentropy, self.binary_crossentropy, self.BinaryCrossentropy, kw
+        )
+
+    def _vjp_categorical_crossentropy(self, y_true, y_pred, cot, from_logits=False, label_smoothing=0.0, axis=-1):
+        """Logits: Z softmax - z (Z the row's label sum); probabilities, p = y / s clipped:
+        (sum of the unclipped z - z / p) / s, the normalisation's derivative included."""
+        yt, yp = np.asarray(y_true, F), np.asarray(y_pred, F)
+        if label_smoothing:
+            yt = yt * F(1.0 - label_smoothing) + F(label_smoothing) / F(self._cce_classes(yt.shape, axis))
+        c = np.expand_dims(np.asarray(cot, F), axis)
+        if from_logits:
+            e = np.exp(yp - np.max(yp, axis=axis, keepdims=True))
+            g = self._cce_label_sum(yt, axis) * (e / np.sum(e, axis=axis, keepdims=True)) - yt
+        else:
+            s = np.sum(yp, axis=axis, keepdims=True)
+            p = yp / s
+            inside = (p >= self.eps) & (p <= F(1) - self.eps)
+            own = np.where(inside, yt / np.where(inside, p, F(1)), F(0))
+            g = (np.sum(np.where(inside, yt, F(0)), axis=axis, keepdims=True) - own) / s
+        return (g * c).astype(F)
+
+    def _cce_label_sum(self, z, axis):
+        return np.sum(z, axis=axis, keepdims=True)
+
+    def _vjp_kl_divergence(self, y_true, y_pred, cot):
+        """-y / p, both clipped to [eps, 1], where the clip of y_pred passes it."""
+        yp0 = np.asarray(y_pred, F)
+        yt, yp = np.broadcast_arrays(np.clip(np.asarray(y_true, F), self.eps, F(1)), yp0)
+        inside = (yp >= self.eps) & (yp <= F(1))
+        g = np.where(inside, -yt / np.where(inside, yp, F(1)), F(0)) * np.expand_dims(np.asarray(cot, F), -1)
+        return _sum_to(g, yp0.shape)
+
+    def _vjp_poisson(self, y_true, y_pred, cot):
+        """(1 - y / (p + eps)) / n."""
+        yp0 = np.asarray(y_pred, F)
+        yt, yp = np.broadcast_arrays(np.asarray(y_true, F), yp0)
+        g = (F(1) - yt / (yp + self.eps)) * (np.expand_dims(np.asarray(cot, F), -1) / F(yp.shape[-1]))
+        return _sum_to(g, yp0.shape)
+
+    def grad_categorical_crossentropy(self, y_true, y_pred, **kw):
+        values = self.categorical_crossentropy(y_true, y_pred, **kw)
+        return self._vjp_categorical_crossentropy(y_true, y_pred, np.ones(np.shape(values), F), **kw)
+
+    def grad_CategoricalCrossentropy(self, **kw):  # noqa: N802
+        return self._grad_loss_class(
+            self._vjp_categorical_crossentropy, self.categorical_crossentropy, self.CategoricalCrossentropy, kw
+        )
+
+    def grad_kl_divergence(self, y_true, y_pred):
+        values = self.kl_divergence(y_true, y_pred)
+        return self._vjp_kl_divergence(y_true, y_pred, np.ones(np.shape(values), F))
+
+    def grad_KLDivergence(self, **kw):  # noqa: N802
+        return self._grad_loss_class(self._vjp_kl_divergence, self.kl_divergence, self.KLDivergence, kw)
+
+    def grad_poisson(self, y_true, y_pred):
+        values = self.poisson(y_true, y_pred)
+        return self._vjp_poisson(y_true, y_pred, np.ones(np.shape(values), F))
+
+    def grad_Poisson(self, **kw):  # noqa: N802
+        return self._grad_loss_class(self._vjp_poisson, self.poisson, self.Poisson, kw)
+
+
+def _sum_to(a, shape):
+    """Sum a broadcast array back to ``shape`` (a gradient through a broadcast)."""
+    a = np.asarray(a, F)
+    if a.ndim > len(shape):
+        a = np.sum(a, axis=tuple(range(a.ndim - len(shape))), dtype=F)
+    axes = tuple(i for i, s in enumerate(shape) if s == 1 and a.shape[i] != 1)
+    return (np.sum(a, axis=axes, keepdims=True, dtype=F) if axes else a).reshape(shape)
+
 
 class _Metric:
     """``MeanMetricWrapper(fn, **kw)``: ``impl`` says how inputs are lined up and counted."""
@@ -564,3 +694,7 @@ class NumpyKeras2(NumpyKeras):
         blank = yp.shape[-1] - 1
         out = [_ctc_nll(logp[b, : int(il[b, 0])], yt[b, : int(ll[b, 0])], blank) for b in range(yt.shape[0])]
         return np.asarray(out, F)[:, None]
+
+    def _bce_grad_denominators(self, p):
+        """keras2's double epsilon: d/dp of -(z log(p + eps) + (1-z) log(1 - p + eps))."""
+        return p + self.eps, F(1) - p + self.eps
