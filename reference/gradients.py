@@ -33,6 +33,7 @@ from collections.abc import Callable
 import mpmath
 import numpy as np
 
+from reference.cce import _sum_steps
 from reference.floats import (
     CLIP_HIGH,
     CLIP_LOW,
@@ -264,10 +265,6 @@ def _cce_probability_row(z, dz, y, c):
         budget = (r * (abs(own) + abs_mass) + (dzj / pj if ij else _ZERO) + dz_mass) / s
         out.append((c * g, abs(c) * budget, abs(c) * mag))
     return out
-
-
-def _sum_steps(k: int) -> int:
-    return math.ceil(math.log2(k)) + 1 if k > 1 else 0
 
 
 @at_reference_precision
