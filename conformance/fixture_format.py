@@ -118,7 +118,11 @@ def format_decimal(v, digits: int = 17) -> str:
         return "0.0"
     if not mpmath.isfinite(v):  # CTC with no alignment: the loss is +inf
         return ".nan" if mpmath.isnan(v) else (".inf" if v > 0 else "-.inf")
-    return _yaml_safe_exponent(mpmath.nstr(v, digits, strip_zeros=False, min_fixed=-4, max_fixed=8))
+    from mpmath.libmp import to_str
+
+    # what mpmath.nstr does with an mpf, without its dispatch
+    t = v._mpf_ if isinstance(v, mpmath.mpf) else mpmath.mpf(v)._mpf_
+    return _yaml_safe_exponent(to_str(t, digits, strip_zeros=False, min_fixed=-4, max_fixed=8))
 
 
 def format_tolerance(t) -> str:
@@ -163,10 +167,18 @@ def _three_digits(scaled: int, e: int) -> str:
     return f"{ds[0]}.{ds[1:].rstrip('0') or '0'}e{'+' if x > 0 else '-'}{abs(x)}"
 
 
+def _format_double_of_float32(x: float) -> str:
+    """``format_float32`` of a float32 already widened to a Python float (exact)."""
+    if x - x != 0.0:  # inf or nan
+        return format_float32(x)
+    s = repr(x)
+    return s if "." in s and "e" not in s else _yaml_safe_exponent(s)
+
+
 def format_array(a) -> str:
     """A float32 array as a fixture node: ``{shape: [..], values: [..]}``."""
     a = np.asarray(a, dtype=np.float32)
-    vals = ", ".join(format_float32(x) for x in a.ravel())
+    vals = ", ".join(map(_format_double_of_float32, a.astype(np.float64).ravel().tolist()))
     return f"{{shape: [{', '.join(str(s) for s in a.shape)}], values: [{vals}]}}"
 
 

@@ -42,6 +42,7 @@ from reference.tracked import Tracked
 __all__ = ["binary_crossentropy", "bce_elementwise"]
 
 _LO, _HI, _EPS = to_mpf(CLIP_LOW), to_mpf(CLIP_HIGH), to_mpf(EPSILON)
+_ZERO = mpmath.mpf(0)
 
 
 def binary_inputs(y_true: np.ndarray, y_pred: np.ndarray, prof: Profile) -> tuple[np.ndarray, np.ndarray]:
@@ -91,7 +92,11 @@ def _probability_term(p_in, z, dz, double_epsilon: bool):
         a, b = p + _EPS, q + _EPS
     else:
         a, b = p, q
-    log_a, log_b = mpmath.log(a), mpmath.log(b)
+    # a hard label with no smoothing budget needs one of the two logs: the other's term is
+    # exactly 0 and nothing below reads it (every use is scaled by dz, or by 1 - z, or by z)
+    hard = not dz
+    log_a = mpmath.log(a) if z or not hard else _ZERO
+    log_b = mpmath.log(b) if one_minus_z or not hard else _ZERO
     loss = -(z * log_a + one_minus_z * log_b)
     abs_log_b, abs_omz = abs(f64(log_b)), abs(f64(one_minus_z))
     budget = dz * (abs(f64(log_a)) + abs_log_b)
