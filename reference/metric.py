@@ -29,8 +29,17 @@ wrapper serves every metric of docs/semantics.md §18: ``BinaryCrossentropy``,
 ``CategoricalCrossentropy``, ``KLDivergence``, ``Poisson`` (both profiles count the same way
 for all of them, verified in keras 3.15.1 ``metrics/probabilistic_metrics.py`` and tf_keras
 2.21 ``metrics/probabilistic_metrics.py``: each is a ``MeanMetricWrapper`` of its function).
-A function that masks its output (sparse CE with ``ignore_class``) needs more than this
-wrapper: the profiles read that mask differently (§18.1).
+A function that masks its output (sparse CE with ``ignore_class``; ``_values`` returns the
+mask) is read differently by the profiles (§18.1):
+
+* keras3 (``reduce_to_samplewise_values``) reads the values' mask only when a weight is
+  given: ``apply_mask(w, mask, reduction="sum")`` makes the weight ``w * mask`` (the two
+  lined up by ``squeeze_or_expand_to_same_rank``). Without a weight the ignored entries add
+  0 to ``total`` but still count: y = [1, 2, -1, 0] gives 0.71617603 (count 4), with
+  ``sample_weight=ones(4)`` 0.9549014 (count 3), the loss's value.
+* keras2 (``MeanMetricWrapper.update_state``: ``apply_valid_mask`` with the metric's
+  ``WEIGHTED_MEAN``, so no rescaling) always weighs by the mask, ``mask * w`` with ``w``
+  lined up by ``squeeze_or_expand_dimensions``: the mean over the valid entries.
 """
 
 from __future__ import annotations
@@ -48,7 +57,7 @@ from reference.kld import kl_divergence
 from reference.losses import align_weight_keras2, same_rank_shapes
 from reference.poisson import poisson
 from reference.profiles import Profile, get_profile
-from reference.scce import sparse_categorical_crossentropy
+from reference.scce import _scce, sparse_categorical_crossentropy
 from reference.tracked import Tracked
 
 __all__ = [
@@ -100,7 +109,9 @@ class MeanMetricWrapper:
                 yp = yp.reshape(yp.shape[:-1])
             elif yt.ndim == yp.ndim + 1 and yt.shape[-1] == 1:
                 yt = yt.reshape(yt.shape[:-1])
-        values = self.fn(yt, yp, profile=self.profile, **self.fn_kwargs)
+        values, mask = self._values(yt, yp)
+        if mask is not None and (sample_weight is not None or count_elements):
+            sample_weight = self._masked_weight(mask, sample_weight, count_elements)
         if sample_weight is None:
             if count_elements:
                 n = values.value.size
@@ -144,6 +155,31 @@ class MeanMetricWrapper:
         weighted = _mean_trailing(weighted, 1)
         self._accumulate(weighted.sum(), mpmath.fsum(np.asarray(per_sample_w).ravel()), wb.size)
 
+    def _values(self, yt: np.ndarray, yp: np.ndarray) -> tuple[Tracked, np.ndarray | None]:
+        """The per-sample values of one batch, and the Keras mask the function attaches to
+        them (None: the functions other than sparse CE with ``ignore_class`` attach none)."""
+        return self.fn(yt, yp, profile=self.profile, **self.fn_kwargs), None
+
+    @staticmethod
+    def _masked_weight(mask: np.ndarray, sample_weight, count_elements: bool) -> np.ndarray:
+        """The weight the profile's wrapper makes of a mask and ``sample_weight`` (the
+        module): float32 ``w * mask``, exact (the mask is 0 or 1)."""
+        m = np.asarray(mask, dtype=np.float32)
+        if sample_weight is None:  # keras2 only: the mask is the weight
+            return m
+        w = np.asarray(sample_weight, dtype=np.float32)
+        if count_elements:  # squeeze_or_expand_dimensions(mask, sample_weight=w)
+            _, w = align_weight_keras2(m.shape, w)
+        else:  # squeeze_or_expand_to_same_rank(mask, w)
+            ms, ws = same_rank_shapes(m.shape, w.shape)
+            m, w = m.reshape(ms), w.reshape(ws)
+        try:
+            return w * m
+        except ValueError:
+            raise SpecError(
+                "weight_shape", f"sample_weight of shape {w.shape} does not broadcast to the mask's {m.shape}"
+            ) from None
+
     def _accumulate(self, batch_total: Tracked, batch_count, count_terms: int) -> None:
         self.total = self.total.add(batch_total)
         self.count += batch_count
@@ -174,8 +210,15 @@ CategoricalCrossentropyMetric = mean_metric(categorical_crossentropy, "Categoric
 KLDivergenceMetric = mean_metric(kl_divergence, "KLDivergenceMetric")
 #: ``keras.metrics.Poisson()`` (§18)
 PoissonMetric = mean_metric(poisson, "PoissonMetric")
-#: ``keras.metrics.SparseCategoricalCrossentropy(from_logits, axis)``; ``ignore_class`` is
-#: not modelled here (MeanMetricWrapper's use of the function's mask differs by profile).
-SparseCategoricalCrossentropyMetric = mean_metric(
-    sparse_categorical_crossentropy, "SparseCategoricalCrossentropyMetric"
-)
+
+
+class SparseCategoricalCrossentropyMetric(MeanMetricWrapper):
+    """``keras.metrics.SparseCategoricalCrossentropy(from_logits, ignore_class, axis)``: a
+    ``MeanMetricWrapper`` of ``sparse_categorical_crossentropy`` that reads the mask the
+    function attaches with ``ignore_class`` (the module; docs/semantics.md §18.1)."""
+
+    fn = staticmethod(sparse_categorical_crossentropy)
+
+    def _values(self, yt, yp):
+        kw = {"from_logits": False, "ignore_class": None, "axis": -1, **self.fn_kwargs}
+        return _scce(yt, yp, prof=self.profile, squeeze="axis", **kw)

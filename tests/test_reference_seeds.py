@@ -172,3 +172,24 @@ def test_metric_scalar_weight_over_unequal_batches_differs_by_profile():
     per_sample_k3 = [0.9162907542, 0.7135582126, (-np.log(0.3) - np.log(0.9)) / 2]
     assert abs(k3 - ((per_sample_k3[0] + per_sample_k3[1]) / 2 + per_sample_k3[2]) / 2) < 1e-6
     assert abs(k2 - np.mean(per_sample_k3)) < 1e-6
+
+
+def test_scce_metric_ignore_class_reads_the_mask_as_docs_semantics_records():
+    """docs/semantics.md §18.1, run on keras3 (jax and numpy): y = [1, 2, -1, 0] with
+    ignore_class=-1 gives 0.71617603 (count 4) unweighted and 0.9549014 (count 3) with
+    sample_weight=ones(4). keras2 weighs by the mask either way: the mean over valid entries."""
+    y = [1, 2, -1, 0]
+    p = [[0.05, 0.95, 0], [0.1, 0.8, 0.1], [0.3, 0.3, 0.4], [0.6, 0.2, 0.2]]
+
+    def run(profile, w=None):
+        step = {"op": "update_state", "y_true": F(y), "y_pred": F(p)}
+        if w is not None:
+            step["sample_weight"] = F(w)
+        return evaluate(
+            "metrics.SparseCategoricalCrossentropy", {"steps": [step, {"op": "result"}]}, {"ignore_class": -1}, profile
+        )[0]
+
+    for r, printed in ((run("keras3"), 0.71617603), (run("keras3", [1, 1, 1, 1]), 0.9549014)):
+        assert abs(float(r.value) - printed) <= float(tolerance_of(r)) + 1e-7
+    k2, k3w = float(run("keras2").value), float(run("keras3", [1, 1, 1, 1]).value)
+    assert abs(k2 - k3w) < 1e-6 and abs(k2 - 0.71617603) > 0.2

@@ -653,6 +653,17 @@ class ScceMetricCountsElementsInKeras3(NumpyKeras3):
 BROKEN["scce-metric-counts-elements-in-keras3"] = (ScceMetricCountsElementsInKeras3, "scce-metric-stream-004")
 
 
+class ScceMetricDropsMaskWithWeight(NumpyKeras3):
+    """The SparseCategoricalCrossentropy metric with ``ignore_class`` ignoring the mask when a
+    ``sample_weight`` is given: the ignored entries still count in ``count``."""
+
+    def _metric_mask_weight(self, mask, w):
+        return w
+
+
+BROKEN["scce-metric-drops-mask-with-weight"] = (ScceMetricDropsMaskWithWeight, "scce-metric-ignore-weighted-ones")
+
+
 # --------------------------------------------------------------------------- gradients (issue #14)
 class GradNaiveLogits(NumpyKeras3):
     """The logits gradient through the probability path: sigmoid, then the clipped

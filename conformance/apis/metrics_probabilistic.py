@@ -210,6 +210,54 @@ def scce_metric_cases() -> Iterator[Case]:
         },
         mismatch_tier=None,
     )
+    yield from scce_metric_ignore_class_cases()
+
+
+#: docs/semantics.md §18.1's inputs: label -1 ignored at position 2
+SCCE_IGNORE = ([1, 2, -1, 0], [[0.05, 0.95, 0], [0.1, 0.8, 0.1], [0.3, 0.3, 0.4], [0.6, 0.2, 0.2]])
+
+
+def scce_metric_ignore_class_cases() -> Iterator[Case]:
+    """``ignore_class``, where the profiles read the function's mask differently
+    (``reference.metric``): keras3 counts ignored entries unless a weight is given, keras2
+    never does."""
+    y, p = SCCE_IGNORE
+    ig = {"ignore_class": -1}
+    streams = {
+        "unweighted": ([_update(y, p), R], "keras3 (jax, numpy): 0.71617603, count 4"),
+        "weighted-ones": ([_update(y, p, [1, 1, 1, 1]), R], "keras3: 0.9549014, count 3"),
+        "scalar-weight": ([_update(y, p, 2.0), R, _update([0, -1], [[0.2, 0.8], [0.5, 0.5]], 2.0), R], ""),
+        "rank2-labels": (
+            [_update([[1, -1], [2, 0]], [p[:2], p[2:]]), R],
+            "keras3: count 2, the ignored entry averaged in",
+        ),
+        "all-ignored-then-valid": ([_update([-1, -1], p[:2]), R, _update(y, p), R], ""),
+        "reset": ([_update(y, p), RESET, _update(y, p, [0.5, 1, 2, 4]), R], ""),
+    }
+    for name, (steps, note) in streams.items():
+        yield Case(f"scce-metric-ignore-{name}", SCCE, "core", ig, {"steps": steps}, note)
+    yield Case(
+        "scce-metric-ignore-class-0",
+        SCCE,
+        "core",
+        {"ignore_class": 0},
+        {"steps": [_update(y[:2] + [0, 0], p), R, _update(y[:2] + [0, 0], p, [1, 2, 3, 4]), R]},
+        "a real class ignored",
+    )
+    rng = np.random.default_rng(20261129)
+    for i in range(4):  # ignored at every position of a batch of 4, weighted and not, both paths
+        logits = bool(i % 2)
+        labels = f32(rng.integers(0, 3, size=4))
+        labels[i] = -1
+        preds = f32(rng.normal(0, 3, (4, 3))) if logits else _simplex(rng, (4, 3))
+        w = f32(rng.uniform(0.1, 2.0, 4))
+        yield Case(
+            f"scce-metric-ignore-position-{i}",
+            SCCE,
+            "core",
+            {"ignore_class": -1, "from_logits": logits},
+            {"steps": [_update(labels, preds), R, _update(labels, preds, w), R]},
+        )
 
 
 APIS = (
@@ -291,8 +339,10 @@ counted as every `MeanMetricWrapper` counts them:
 
 {_COUNTING}
 
-`ignore_class` is not covered yet: the wrapper's use of the function's mask differs by
-profile and version (docs/semantics.md §18.1).
+With `ignore_class`, the function gives 0 for an ignored entry and attaches a mask, which
+the profiles read differently (docs/semantics.md §18.1): keras3 weighs by the mask only when
+a `sample_weight` is given (`w * mask`), so without one the ignored entries add 0 to `total`
+but still count; keras2 always weighs by it (the mean over valid entries).
 """,
         themes=_themes("scce", "The example of the keras3 and tf_keras docstrings."),
         doctests=("doc-scce-metric", "scce-metric-scalar-weight-unequal-batches-w1"),

@@ -326,8 +326,18 @@ class NumpyKeras:
     def metrics_Poisson(self):  # noqa: N802
         return _Metric(self, self.poisson, {})
 
-    def metrics_SparseCategoricalCrossentropy(self, from_logits=False, axis=-1):  # noqa: N802
-        return _Metric(self, self.sparse_categorical_crossentropy, {"from_logits": from_logits, "axis": axis})
+    def metrics_SparseCategoricalCrossentropy(self, from_logits=False, ignore_class=None, axis=-1):  # noqa: N802
+        def values_and_mask(y_true, y_pred):
+            return self._scce(y_true, y_pred, from_logits, axis, ignore_class)
+
+        return _Metric(self, values_and_mask, {}, masked=True)
+
+    def _metric_mask_weight(self, mask, w):
+        """Keras 3 reads the values' mask only with a weight: ``w * mask``."""
+        if w is None:
+            return None
+        m, w = _same_rank(mask.astype(F), w)
+        return w * m
 
     def _metric_update(self, values, w):
         """(total, count) of one batch: Keras 3 counts samples."""
@@ -483,8 +493,8 @@ def _sum_to(a, shape):
 class _Metric:
     """``MeanMetricWrapper(fn, **kw)``: ``impl`` says how inputs are lined up and counted."""
 
-    def __init__(self, impl, fn, kw):
-        self.impl, self.fn, self.kw = impl, fn, kw
+    def __init__(self, impl, fn, kw, masked=False):
+        self.impl, self.fn, self.kw, self.masked = impl, fn, kw, masked
         self.reset_state()
 
     def reset_state(self):
@@ -492,8 +502,12 @@ class _Metric:
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         yt, yp = self.impl._metric_inputs(np.asarray(y_true, F), np.asarray(y_pred, F))
-        values = np.asarray(self.fn(yt, yp, **self.kw), F)
+        out = self.fn(yt, yp, **self.kw)
+        values, mask = out if self.masked else (out, None)  # ``masked``: fn gives (values, mask)
+        values = np.asarray(values, F)
         w = None if sample_weight is None else np.asarray(sample_weight, F)
+        if mask is not None:
+            w = self.impl._metric_mask_weight(mask, w)
         t, c = self.impl._metric_update(values, w)
         self.total, self.count = F(self.total + t), F(self.count + c)
 
@@ -644,6 +658,14 @@ class NumpyKeras2(NumpyKeras):
         elif yt.ndim == yp.ndim + 1 and yt.shape[-1] == 1:
             yt = yt[..., 0]
         return yt, yp
+
+    def _metric_mask_weight(self, mask, w):
+        """tf_keras always weighs by the mask (apply_valid_mask, no rescaling for a metric)."""
+        m = mask.astype(F)
+        if w is None:
+            return m
+        m, w = self._align_weight(m, w)
+        return w * m
 
     def _metric_update(self, values, w):
         """Keras 2 counts elements: the weight broadcast over every value."""
