@@ -195,8 +195,8 @@ def _focal_grad_row(z, dz, x, a, gamma, from_logits: bool, c):
     M: the same with each ``|f_i'|`` term taken absolutely (``t_i``). B: per class, the
     error of ``gp_i``: a smoothed label's ``dz_i`` (``t_i`` with ``dz_i`` for ``|z_i|``); the
     rounded ``r_i`` (relatively ``(sum_steps + 1) u``, on logits the softmax's
-    ``(|x_i - max x| + 2 + sum_steps) u`` too, as for the value) times the relative
-    sensitivity of ``f_i'`` to ``p``, ``1 + (gamma + 1) p / (1 - p) + 1 / |log p|``; ``1 - p``
+    ``(|x_i - max x| + 2 + sum_steps) u`` too, as for the value) times each term's relative
+    sensitivity to ``p`` (``|gamma - 1| p / (1 - p) + 1 / |log p|`` and ``1 + gamma p / (1 - p)``); ``1 - p``
     rounded (``u`` relatively: ``gamma`` and ``|gamma - 1|`` times its two terms); carried
     through the normalisation as ``gp`` is. On logits the outer ``r_j`` is rounded too."""
     u = UNIT_ROUNDOFF
@@ -227,8 +227,11 @@ def _focal_grad_row(z, dz, x, a, gamma, from_logits: bool, c):
         gp.append(ai * zi * (first - second))
         ti = abs(ai) * (abs(first) + second)
         t.append(abs(zi) * ti)
-        kappa = 1 + (gamma + 1) * ri / q + (1 / abs(log_p) if log_p else _ZERO)
-        e_i = ti * dzi + abs(zi) * ti * kappa * reli
+        # relative sensitivities to p of the two terms: gamma (1-p)^(gamma-1) log p moves by
+        # |gamma - 1| p / (1 - p) + 1 / |log p|, (1-p)^gamma / p by 1 + gamma p / (1 - p)
+        k_first = abs(gamma - 1) * ri / q + (1 / abs(log_p) if log_p else _ZERO)
+        k_second = 1 + gamma * ri / q
+        e_i = ti * dzi + abs(ai * zi) * (abs(first) * k_first + second * k_second) * reli
         if gamma != 0 and not is_f32(q):
             e_i += u * abs(ai * zi) * (abs(gamma - 1) * abs(first) + gamma * second)
         err.append(e_i)

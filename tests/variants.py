@@ -780,14 +780,14 @@ class GradFocalFactorConstant(NumpyKeras3):
 
 
 class GradGceWrongExponent(NumpyKeras3):
-    """-p^(-q) for d/dp (1 - p^q) / q: the exponent q - 1 written as -q."""
+    """-p^q for d/dp (1 - p^q) / q = -p^(q - 1): the exponent one too high."""
 
     def _vjp_categorical_generalized_cross_entropy(self, y_true, y_pred, cot, q):
         yp = np.asarray(y_pred, F)
         labels = np.trunc(np.asarray(y_true, F)).astype(np.int64)
         one_hot = (labels[..., None] == np.arange(yp.shape[-1])).astype(F)
         p = np.sum(yp * one_hot, axis=-1, dtype=F)
-        d = -np.power(p, -F(q)) * np.asarray(cot, F)
+        d = -np.power(p, F(q)) * np.asarray(cot, F)
         return (one_hot * d[..., None]).astype(F).reshape(yp.shape)
 
 

@@ -5,6 +5,8 @@ PYTEST_DONT_REWRITE: pytest loads this package as its plugin; its asserts need n
 
 from __future__ import annotations
 
+import dataclasses
+
 from conformance import catalog
 from conformance.apis._common import CLIP_HIGH, EPS
 from conformance.registry import DocPage, Theme, gradient_of, loss_family
@@ -136,15 +138,16 @@ def grad_function_cases():
             {"from_logits": True},
             {"y_true": f32([yt]), "y_pred": f32([row])},
         )
-    yield Case(
-        "grad-focal-quirk-eps-exact",
-        api,
-        "quirk",
-        {},
-        {"y_true": f32([[0, 1, 0]]), "y_pred": f32([[1e-7, 1 - 2e-7, 1e-7]])},
-        "renormalised entries exactly at a clip bound: the clip's derivative is implementation-defined "
-        "(jnp.clip passes half)",
-    )
+    for gamma in (0.0, 2.0):
+        yield Case(
+            f"grad-focal-quirk-label-at-clip-hi-g{_tag(gamma)}",
+            api,
+            "quirk",
+            {"gamma": gamma},
+            {"y_true": f32([[1, 0]]), "y_pred": f32([[1 - 2**-23, 2**-23]])},
+            "the label's p is exactly 1 - eps (the row sums to 1 exactly): the clip's derivative at its bound "
+            "is implementation-defined (jnp.clip passes half)",
+        )
     yield Case(
         "grad-focal-error-shape-2x3-vs-2x4",
         api,
@@ -182,4 +185,19 @@ APIS = (
     *APIS,
     gradient_of(APIS[0], reference="reference.gradients_categorical:focal_vjp", cases=(grad_function_cases,)),
     gradient_of(APIS[1], reference="reference.gradients_categorical:focal_vjp", cases=(grad_class_cases,)),
+)
+
+DOCS = (
+    dataclasses.replace(
+        DOCS[0],
+        gradients=(
+            Theme(
+                "The sweep",
+                ("grad-focal-sweep-*-shape2x4-*",),
+                "`f'(p) = alpha z (gamma (1-p)^(gamma-1) log p - (1-p)^gamma / p)` where the clip passes, "
+                "through the renormalisation or the softmax.",
+            ),
+            Theme("Clipped, unnormalised and saturated rows", ("grad-focal-edge-*", "grad-focal-quirk-*")),
+        ),
+    ),
 )

@@ -302,3 +302,17 @@ APIS = (
     gradient_of(APIS[0], reference="reference.gradients_categorical:gce_vjp", cases=(grad_function_cases,)),
     gradient_of(APIS[1], reference="reference.gradients_categorical:gce_vjp", cases=(grad_class_cases,)),
 )
+
+DOCS = (
+    dataclasses.replace(
+        DOCS[0],
+        gradients=(
+            Theme(
+                "The sweep",
+                ("grad-gce-sweep-*", "grad-doc-gce-*"),
+                "`-p^(q - 1)` at the label's entry, 0 elsewhere.",
+            ),
+            Theme("Edges and labels", ("grad-gce-edge-*", "grad-gce-quirk-*")),
+        ),
+    ),
+)

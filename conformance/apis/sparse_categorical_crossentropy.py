@@ -11,6 +11,7 @@ PYTEST_DONT_REWRITE: pytest loads this package as its plugin; its asserts need n
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Iterator
 
@@ -701,4 +702,21 @@ APIS = (
     *APIS,
     gradient_of(_FN, reference="reference.gradients_categorical:scce_vjp", cases=(grad_function_cases,)),
     gradient_of(_CLS, reference="reference.gradients_categorical:scce_vjp", cases=(grad_class_cases,)),
+)
+
+DOCS = (
+    dataclasses.replace(
+        DOCS[0],
+        gradients=(
+            Theme(
+                "Logits and probabilities",
+                ("grad-scce-sweep-*-shape2x4",),
+                "Logits: `softmax - onehot`; probabilities (keras3): `(in_y - onehot / p) / sum(y)` with "
+                "`p = y / sum(y)`; keras2 clips first: `(c / sum(c) - onehot) / y` where the clip passes.",
+            ),
+            Theme("ignore_class", ("grad-scce-sweep-*-ignorem1", "grad-scce-ignore-*", "grad-scce-loss-ignore-*")),
+            Theme("Clipped entries: the profiles differ", ("grad-scce-quirk-*", "grad-scce-edge-*")),
+        ),
+    ),
+    *DOCS[1:],
 )

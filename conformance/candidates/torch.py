@@ -385,3 +385,9 @@ class TorchCandidate:
             lambda yt, yp, cot: self._scce_vjp(yt, yp, cot, **params),
             reduction,
         )
+
+    def grad_categorical_focal_crossentropy(self, *a, **k):
+        raise Unsupported("PyTorch has no categorical focal loss (torchvision's sigmoid_focal_loss is binary)")
+
+    def grad_CategoricalFocalCrossentropy(self, **params):  # noqa: N802
+        raise Unsupported("PyTorch has no categorical focal loss (torchvision's sigmoid_focal_loss is binary)")
