@@ -116,6 +116,9 @@ def gradient(
     prof = get_profile(profile)
     yt, yp = np.asarray(y_true), np.asarray(y_pred)
     terms = 1
+    if kind == "loss" and getattr(vjp, "loss_gradient", None) is not None:
+        # a class that reduces with more than a weight (a mask): its own whole gradient
+        return vjp.loss_gradient(value_fn, yt, yp, sample_weight, reduction=reduction, profile=prof, **params)
     if kind == "loss":
         # the value call first: it rejects what the class rejects (and memoises the values)
         loss_class(value_fn, yt, yp, sample_weight, reduction=reduction, profile=prof, **params)

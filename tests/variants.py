@@ -766,3 +766,52 @@ BROKEN.update(
         "grad-poisson-without-eps": (GradPoissonWithoutEps, ("grad-poisson-edge-pred-0", "grad-doc-poisson-class")),
     }
 )
+
+
+# --------------------------------------------------------------------------- gradients, phase 2 (issue #14)
+class GradScceIgnoredRowsGetGradient(NumpyKeras3):
+    """ignore_class masking the loss value only: an ignored row's y_pred still gets the
+    gradient of its (label 0) loss."""
+
+    def _vjp_sparse_categorical_crossentropy(self, y_true, y_pred, cot, from_logits=False, ignore_class=None, axis=-1):
+        yp = np.asarray(y_pred, F)
+        ints, valid, x = self._scce_rows(y_true, yp, axis, ignore_class, False)
+        c = np.asarray(cot, F).reshape(valid.shape)
+        c = np.where(valid, c, F(1))[..., None]
+        g = (self._scce_row_grad(ints, x, from_logits) * c).astype(F)
+        ax = axis % yp.ndim
+        return np.moveaxis(g.reshape(np.moveaxis(yp, ax, -1).shape), -1, ax)
+
+
+class GradFocalFactorConstant(NumpyKeras3):
+    """The focal factor (1 - p)^gamma treated as a constant (a stop-gradient on it)."""
+
+    def _focal_factor_grad(self, q, log_p, gamma):
+        return np.zeros_like(q)
+
+
+class GradGceWrongExponent(NumpyKeras3):
+    """-p^q for d/dp (1 - p^q) / q = -p^(q - 1): the exponent one too high."""
+
+    def _vjp_categorical_generalized_cross_entropy(self, y_true, y_pred, cot, q):
+        yp = np.asarray(y_pred, F)
+        labels = np.trunc(np.asarray(y_true, F)).astype(np.int64)
+        one_hot = (labels[..., None] == np.arange(yp.shape[-1])).astype(F)
+        p = np.sum(yp * one_hot, axis=-1, dtype=F)
+        d = -np.power(p, F(q)) * np.asarray(cot, F)
+        return (one_hot * d[..., None]).astype(F).reshape(yp.shape)
+
+
+BROKEN.update(
+    {
+        "grad-scce-ignored-rows-get-gradient": (
+            GradScceIgnoredRowsGetGradient,
+            ("grad-scce-sweep-probs-shape2x4-ignorem1", "grad-scce-loss-ignore-sum-wnone"),
+        ),
+        "grad-focal-factor-constant": (
+            GradFocalFactorConstant,
+            ("grad-focal-sweep-probs-g2-shape2x4-axism1", "grad-focal-loss-sum-wnone-shape4x3-logits"),
+        ),
+        "grad-gce-wrong-exponent": (GradGceWrongExponent, ("grad-doc-gce-function", "grad-doc-gce-class")),
+    }
+)

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from conformance.catalog import Case, _simplex, _tag, class_doc_cases, f32, loss_class_sweep
-from conformance.registry import DocPage, Theme, loss_family
+from conformance.registry import DocPage, Theme, gradient_of, loss_family
 
 FN, CLS = "categorical_generalized_cross_entropy", "CategoricalGeneralizedCrossEntropy"
 #: the class docstring's example (Keras 3.10+); it prints no value
@@ -212,5 +212,107 @@ docs/semantics.md §16.
             Theme("Each reduction", ("gce-loss-*-wper-sample-shape4x3-probs",)),
         ),
         doctests=("doc-gce-*", "gce-edge-unnormalised", "gce-edge-label-minus-one"),
+    ),
+)
+
+
+# --------------------------------------------------------------------------- gradients
+def grad_function_cases() -> Iterator[Case]:
+    """``grad.categorical_generalized_cross_entropy``: ``-p^(q - 1)`` at the label's entry,
+    0 elsewhere: a sweep over q (float32-exact and not) and shapes, seeded random calls,
+    small, one and above-one predictions, q near 0 and 1, fractional labels (edge), and
+    (B, 1) labels broadcast to (B, B) (quirk). p = 0 has no finite derivative: no case."""
+    rng = np.random.default_rng(20261261)
+    api = f"grad.{FN}"
+    yield Case("grad-doc-gce-function", api, "core", {"q": 0.5}, DOC, "the class docstring's inputs")
+    for q, shape in itertools.product((0.1, 0.5, 0.9), ((3,), (2, 4), (2, 3, 4))):
+        yield Case(
+            f"grad-gce-sweep-q{_tag(q)}-shape{_tag(shape)}",
+            api,
+            "core",
+            {"q": q},
+            {"y_true": _indices(rng, shape), "y_pred": _simplex(rng, shape)},
+        )
+    for i in range(4):
+        shape = (int(rng.integers(1, 4)), int(rng.integers(2, 6)))
+        yield Case(
+            f"grad-gce-random-{i:02d}",
+            api,
+            "core",
+            _q_params(rng),
+            {"y_true": _indices(rng, shape), "y_pred": f32(rng.uniform(0.01, 1, size=shape))},
+        )
+    rows = {
+        "tiny": (0, [1e-30, 0.5, 0.5], 0.5),
+        "below-eps": (0, [1e-8, 0.5, 0.5], 0.7),
+        "one": (1, [0.0, 1.0, 0.0], 0.5),
+        "above-one": (2, [0.5, 0.5, 2.5], 0.25),
+        "q-near-0": (0, [0.3, 0.3, 0.4], 1e-3),
+        "q-near-1": (0, [1e-6, 0.5, 0.5], 0.999),
+    }
+    for name, (y, row, q) in rows.items():
+        yield Case(f"grad-gce-edge-{name}", api, "edge", {"q": q}, {"y_true": f32([y]), "y_pred": f32([row])})
+    yield Case(
+        "grad-gce-edge-fractional-labels",
+        api,
+        "edge",
+        {"q": 0.5},
+        {"y_true": f32([1.7, 0.9, 2.2]), "y_pred": f32([[0.2, 0.5, 0.3], [0.6, 0.3, 0.1], [0.1, 0.1, 0.8]])},
+        "labels are cast to int, toward zero: 1.7 -> 1, 0.9 -> 0, 2.2 -> 2",
+    )
+    yield Case(
+        "grad-gce-quirk-labels-b1",
+        api,
+        "quirk",
+        {"q": 0.5},
+        {"y_true": DOC["y_true"].reshape(4, 1), "y_pred": DOC["y_pred"]},
+        "labels (B, 1): one_hot (B, 1, K) broadcasts against (B, K): each row of y_pred is summed over B",
+    )
+    yield Case(
+        "grad-gce-error-shape-3-vs-2x4",
+        api,
+        "error",
+        {"q": 0.5},
+        {"y_true": f32([0, 1, 2]), "y_pred": _simplex(rng, (2, 4))},
+        "one_hot (3, 4) does not broadcast against (2, 4)",
+    )
+
+
+def grad_class_cases() -> Iterator[Case]:
+    """``grad.CategoricalGeneralizedCrossEntropy``: the docstring call, the reduction and
+    weight sweep (q = 0.5), and q outside (0, 1) (error)."""
+    from conformance.catalog import grad_loss_class_sweep
+
+    rng = np.random.default_rng(20261262)
+    api = f"grad.{CLS}"
+    yield Case("grad-doc-gce-class", api, "core", {}, DOC, "the docstring's call")
+    yield from grad_loss_class_sweep(rng, api, "gce", _indices, _simplex, logits=False)
+    yield Case(
+        "grad-gce-loss-error-q1p5",
+        api,
+        "error",
+        {"q": 1.5},
+        {"y_true": DOC["y_true"], "y_pred": DOC["y_pred"]},
+        "the class rejects q outside (0, 1)",
+    )
+
+
+APIS = (
+    *APIS,
+    gradient_of(APIS[0], reference="reference.gradients_categorical:gce_vjp", cases=(grad_function_cases,)),
+    gradient_of(APIS[1], reference="reference.gradients_categorical:gce_vjp", cases=(grad_class_cases,)),
+)
+
+DOCS = (
+    dataclasses.replace(
+        DOCS[0],
+        gradients=(
+            Theme(
+                "The sweep",
+                ("grad-gce-sweep-*", "grad-doc-gce-*"),
+                "`-p^(q - 1)` at the label's entry, 0 elsewhere.",
+            ),
+            Theme("Edges and labels", ("grad-gce-edge-*", "grad-gce-quirk-*")),
+        ),
     ),
 )

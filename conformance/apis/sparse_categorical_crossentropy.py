@@ -11,6 +11,7 @@ PYTEST_DONT_REWRITE: pytest loads this package as its plugin; its asserts need n
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Iterator
 
@@ -29,7 +30,7 @@ from conformance.catalog import (
     f32,
     loss_class_sweep,
 )
-from conformance.registry import Api, DocPage, Theme
+from conformance.registry import Api, DocPage, Theme, gradient_of
 
 FN, CLS, OP = "sparse_categorical_crossentropy", "SparseCategoricalCrossentropy", "ops.sparse_categorical_crossentropy"
 #: the docstring example of both profiles (function and class)
@@ -508,4 +509,214 @@ Constants: eps = {EPS}; the upper clip bound is {CLIP_HIGH}. See docs/semantics.
         ),
         doctests=("doc-scce-op*", "scceop-edge-unnormalised"),
     ),
+)
+
+
+# --------------------------------------------------------------------------- gradients
+def grad_function_cases() -> Iterator[Case]:
+    """``grad.sparse_categorical_crossentropy``: a sweep (logits/probabilities, shapes,
+    ignore_class), seeded random calls, ignored rows (gradient 0), rows around the clip
+    bounds and saturated logits (edge); the profiles' probability paths differ where
+    clipping moves the row (quirk), as for the value, and so does a label exactly at eps
+    (the clip's derivative at its bound)."""
+    rng = np.random.default_rng(20261241)
+    api = f"grad.{FN}"
+    for from_logits, shape, ignore in itertools.product((False, True), ((3,), (2, 4), (2, 3, 4)), (None, -1)):
+        labels = _sparse(rng, shape)
+        if ignore is not None and labels.size > 1:
+            flat = labels.reshape(-1)
+            flat[rng.integers(0, flat.size)] = ignore
+            labels = flat.reshape(labels.shape)
+        params = {"from_logits": from_logits}
+        if ignore is not None:
+            params["ignore_class"] = ignore
+        yield Case(
+            f"grad-scce-sweep-{'logits' if from_logits else 'probs'}-shape{_tag(shape)}"
+            + ("" if ignore is None else f"-ignore{_tag(ignore)}"),
+            api,
+            "core",
+            params,
+            {"y_true": labels, "y_pred": _logits(rng, shape, 2.0) if from_logits else _simplex(rng, shape)},
+        )
+    for from_logits in (False, True):
+        yield Case(
+            f"grad-scce-quirk-axis0-{'logits' if from_logits else 'probs'}",
+            api,
+            "quirk",
+            {"from_logits": from_logits, "axis": 0},
+            {
+                "y_true": _sparse(rng, (3, 4), 0),
+                "y_pred": _logits(rng, (3, 4), 2.0) if from_logits else _simplex(rng, (3, 4), 0),
+            },
+            "class axis not last: tensorflow rejects it, jax/numpy reject it unless the shapes line up, torch honours it",
+        )
+    for i in range(6):
+        from_logits = bool(i % 2)
+        shape = (int(rng.integers(1, 4)), int(rng.integers(2, 6)))
+        yp = f32(rng.uniform(-15, 15, size=shape)) if from_logits else _simplex(rng, shape)
+        params = {"from_logits": from_logits}
+        yt = _sparse(rng, shape)
+        if i >= 4:
+            params["ignore_class"] = 0
+        yield Case(f"grad-scce-random-{i:02d}", api, "core", params, {"y_true": yt, "y_pred": yp})
+    yield Case(
+        "grad-scce-ignore-all",
+        api,
+        "core",
+        {"ignore_class": -1},
+        {"y_true": f32([-1, -1]), "y_pred": f32([[0.2, 0.5, 0.3], [0.6, 0.3, 0.1]])},
+        "every row ignored: the gradient is 0",
+    )
+    yield Case(
+        "grad-scce-ignore-a-class-index",
+        api,
+        "core",
+        {"ignore_class": 2, "from_logits": True},
+        {"y_true": f32([2, 0, 2, 1]), "y_pred": f32([[1, -1, 3], [0.5, 2, -2], [0, 0, 0], [4, 1, -3]])},
+        "ignore_class 2 is also a class: rows labelled 2 get 0, class 2 of the others still its softmax",
+    )
+    below, above = float(np.nextafter(EPS32, np.float32(0))), float(np.nextafter(EPS32, np.float32(1)))
+    rows = {
+        "small-on-label": (0, [1e-5, 0.5, 0.5], "edge"),
+        "tiny-on-label": (0, [1e-9, 0.5, 0.5], "quirk"),
+        "below-eps-on-label": (0, [below, 0.5, 0.5], "quirk"),
+        "above-eps-on-label": (0, [above, 0.5, 0.5], "quirk"),
+        "zero-off-label": (1, [0.0, 0.6, 0.4], "quirk"),
+        "near-one": (0, [1 - 1e-8, 1e-9, 1e-9], "edge"),
+        "unnormalised-small": (1, [0.2, 0.2, 0.1], "edge"),
+        "unnormalised-below-one": (2, [0.9, 0.9, 0.3], "edge"),
+        "onehot-right": (1, [0.0, 1.0, 0.0], "edge"),
+        "onehot-wrong": (0, [0.0, 1.0, 0.0], "edge"),
+        "unnormalised": (1, [1.0, 2.0, 1.0], "quirk"),
+        "unnormalised-large": (2, [200.0, 300.0, 500.0], "quirk"),
+        "eps-on-label": (0, [float(EPS32), 0.5, 0.5], "quirk"),
+    }
+    for name, (y, row, tier) in rows.items():
+        yield Case(
+            f"grad-scce-{tier}-{name}",
+            api,
+            tier,
+            {},
+            {"y_true": f32([y]), "y_pred": f32([row])},
+            "an entry outside [eps, 1 - eps]: keras3 on jax, numpy and torch renormalise then clip (a clipped "
+            "label stops the row's gradient; a clipped other entry still gets 1 / sum(y_pred)); keras2 and keras3's "
+            "tensorflow backend clip then renormalise in the log-softmax (the clipped entry's gradient stops, the "
+            "label's softmax - onehot stays)"
+            if tier == "quirk"
+            else "",
+        )
+    yield Case("grad-scce-edge-single-class", api, "edge", {}, {"y_true": f32([0, 0]), "y_pred": f32([[0.3], [1.0]])})
+    for name, y, row in (
+        ("40-wrong", 1, [40, 0, -40]),
+        ("100-wrong-neg", 0, [-100, 0, 0]),
+        ("1e4-right", 2, [0, 0, 1e4]),
+    ):
+        yield Case(
+            f"grad-scce-edge-logits-{name}",
+            api,
+            "edge",
+            {"from_logits": True},
+            {"y_true": f32([y]), "y_pred": f32([row])},
+        )
+    yield Case(
+        "grad-scce-edge-logits-1e4-ignored-row",
+        api,
+        "edge",
+        {"from_logits": True, "ignore_class": -1},
+        {"y_true": f32([0, -1]), "y_pred": f32([[0, 40, 0], [1e4, 0, -1e4]])},
+    )
+    yield Case(
+        "grad-scce-error-label-out-of-range",
+        api,
+        "error",
+        {},
+        {"y_true": f32([1, 3]), "y_pred": _simplex(rng, (2, 3))},
+        "labels outside [0, K): tensorflow and torch raise; jax returns 0 (a listed deviation of the value)",
+    )
+
+
+def grad_class_cases() -> Iterator[Case]:
+    """``grad.SparseCategoricalCrossentropy``: the reduction and weight sweep, the docstring
+    call, and ignore_class with each reduction: the mean over the valid entries only
+    (weights ``float32(total / valid)``), ``mean_with_sample_weight`` over ``sum(w * mask)``."""
+    from conformance.catalog import grad_loss_class_sweep
+
+    rng = np.random.default_rng(20261242)
+    api = f"grad.{CLS}"
+    note = (
+        "a 0 in y_pred: keras3 on jax, numpy and torch pass it the renormalisation's 1 / sum(y_pred); "
+        "keras2 and keras3's tensorflow backend clip it first, which stops its gradient"
+    )
+    yield Case("grad-doc-scce-class", api, "quirk", {}, DOC, "the docstring's call; " + note)
+    yield Case("grad-doc-scce-class-weighted", api, "quirk", {}, {**DOC, "sample_weight": f32([0.3, 0.7])}, note)
+    yield from grad_loss_class_sweep(rng, api, "scce", _sparse, _simplex)
+    for reduction, wkind in itertools.product(
+        ("default", "sum", "none", "mean_with_sample_weight"), ("none", "per-sample")
+    ):
+        labels = _sparse(rng, (4, 3))
+        labels[rng.choice(4, size=2, replace=False)] = -1
+        params: dict = {"ignore_class": -1}
+        if reduction != "default":
+            params["reduction"] = reduction
+        sw = None if wkind == "none" else f32(rng.uniform(0.2, 2, size=(4,)))
+        yield Case(
+            f"grad-scce-loss-ignore-{_tag(reduction)}-w{wkind}",
+            api,
+            "core",
+            params,
+            {"y_true": labels, "y_pred": _simplex(rng, (4, 3)), **({} if sw is None else {"sample_weight": sw})},
+        )
+    yield Case(
+        "grad-scce-loss-ignore-all-sum",
+        api,
+        "core",
+        {"ignore_class": -1, "reduction": "sum"},
+        {"y_true": f32([-1, -1]), "y_pred": _simplex(rng, (2, 3))},
+    )
+    yield Case(
+        "grad-scce-loss-ignore-rank3-logits",
+        api,
+        "core",
+        {"ignore_class": 255, "from_logits": True},
+        {"y_true": f32([[0, 255, 2], [255, 255, 1]]), "y_pred": _logits(rng, (2, 3, 3), 2.0)},
+        "3 of 6 entries valid: each weighs float32(6 / 3) = 2 under the mean",
+    )
+    yield Case(
+        "grad-scce-loss-edge-ignore-clipped",
+        api,
+        "edge",
+        {"ignore_class": -1},
+        {"y_true": f32([0, -1, 2]), "y_pred": f32([[1e-5, 0.5, 0.5], [0.0, 1.0, 0.0], [0.2, 0.2, 0.1]])},
+    )
+    yield Case(
+        "grad-scce-loss-quirk-axis0",
+        api,
+        "quirk",
+        {"axis": 0},
+        {"y_true": f32([0, 2, 1]), "y_pred": _simplex(rng, (3, 3), 0)},
+        "keras2's class takes no axis; keras3's tensorflow backend rejects a class axis not last",
+    )
+
+
+APIS = (
+    *APIS,
+    gradient_of(_FN, reference="reference.gradients_categorical:scce_vjp", cases=(grad_function_cases,)),
+    gradient_of(_CLS, reference="reference.gradients_categorical:scce_vjp", cases=(grad_class_cases,)),
+)
+
+DOCS = (
+    dataclasses.replace(
+        DOCS[0],
+        gradients=(
+            Theme(
+                "Logits and probabilities",
+                ("grad-scce-sweep-*-shape2x4",),
+                "Logits: `softmax - onehot`; probabilities (keras3): `(in_y - onehot / p) / sum(y)` with "
+                "`p = y / sum(y)`; keras2 clips first: `(c / sum(c) - onehot) / y` where the clip passes.",
+            ),
+            Theme("ignore_class", ("grad-scce-sweep-*-ignorem1", "grad-scce-ignore-*", "grad-scce-loss-ignore-*")),
+            Theme("Clipped entries: the profiles differ", ("grad-scce-quirk-*", "grad-scce-edge-*")),
+        ),
+    ),
+    *DOCS[1:],
 )

@@ -20,6 +20,8 @@ __all__ = [
     "keras3_sparse_labels",
     "keras3_cotangent",
     "keras3_class_gradient",
+    "keras3_masked_cotangent",
+    "keras3_masked_class_gradient",
 ]
 
 F = np.float32
@@ -150,6 +152,51 @@ def keras3_class_gradient(value_cls, per_sample, per_sample_vjp, reduction="sum_
         value_cls(y_true, y_pred, sample_weight=sample_weight)
         yt, yp = same_rank(np.asarray(y_true, F), np.asarray(y_pred, F))
         cot = keras3_cotangent(np.shape(per_sample(yt, yp)), sample_weight, reduction)
+        return np.asarray(per_sample_vjp(yt, yp, cot), F).reshape(np.shape(y_pred))
+
+    return call
+
+
+def keras3_masked_cotangent(values_shape, mask, sample_weight=None, reduction="sum_over_batch_size") -> np.ndarray:
+    """``d S / d v`` of ``keras3_masked_loss_class`` (``sparse_categorical_crossentropy``'s
+    ``ignore_class``): the mask merged into the weight as Keras 3 ``apply_mask`` does (valid
+    entries weigh ``total / valid`` under a mean), over the reduction's divisor (the merged
+    weight's sum for ``mean_with_sample_weight``). Without a mask, ``keras3_cotangent``."""
+    if mask is None:
+        return keras3_cotangent(values_shape, sample_weight, reduction)
+    w = np.asarray(mask, F)
+    if reduction in ("sum_over_batch_size", "mean"):
+        valid = np.sum(w, dtype=F)
+        w = w * (F(w.size) / valid if valid else F(0))
+    if sample_weight is not None:
+        w, sw = same_rank(w, np.asarray(sample_weight, F))
+        w = sw * w
+    v, w = same_rank(np.ones(values_shape, F), w)
+    c = v * w
+    if reduction in (None, "none", "sum") or c.shape in ((), (0,)):
+        d = F(1)
+    elif reduction == "mean_with_sample_weight":
+        d = np.sum(w, dtype=F)
+    else:
+        d = F(c.size)
+    c = np.zeros_like(c) if d == 0 else c / d
+    if c.ndim > v.ndim:
+        c = np.sum(c, axis=tuple(range(c.ndim - v.ndim)), dtype=F)
+    axes = tuple(i for i, s in enumerate(v.shape) if s == 1 and c.shape[i] != 1)
+    if axes:
+        c = np.sum(c, axis=axes, keepdims=True, dtype=F)
+    return c.reshape(values_shape)
+
+
+def keras3_masked_class_gradient(value_cls, per_sample_and_mask, per_sample_vjp, reduction="sum_over_batch_size"):
+    """``keras3_class_gradient`` for a class with a mask (``keras3_masked_loss_class``): the
+    cotangent is ``keras3_masked_cotangent``'s."""
+
+    def call(y_true, y_pred, sample_weight=None):
+        value_cls(y_true, y_pred, sample_weight=sample_weight)
+        yt, yp = same_rank(np.asarray(y_true, F), np.asarray(y_pred, F))
+        values, mask = per_sample_and_mask(yt, yp)
+        cot = keras3_masked_cotangent(np.shape(values), mask, sample_weight, reduction)
         return np.asarray(per_sample_vjp(yt, yp, cot), F).reshape(np.shape(y_pred))
 
     return call

@@ -357,3 +357,70 @@ class OptaxCandidate:
 
     def grad_KLDivergence(self, reduction="sum_over_batch_size"):  # noqa: N802
         return self._grad_class(lambda r: self.KLDivergence(r), self.kl_divergence, self._kld_vjp, reduction, {})
+
+    def _scce_vjp(self, y_true, y_pred, cot, from_logits=False, ignore_class=None, axis=-1):
+        """``jax.grad`` of ``sum(cot * l)`` with ``l`` the function's per-row losses as
+        ``_sparse`` computes them (``optax.softmax_cross_entropy_with_integer_labels``, logits
+        only), an ignored row's loss selected away (``jnp.where``): its gradient is 0."""
+        import jax
+
+        from conformance.candidates.adapter import keras3_sparse_labels
+
+        if not from_logits:
+            raise Unsupported("optax's integer-label cross-entropy takes logits only")
+        jnp = self._jnp
+        labels, valid = keras3_sparse_labels(y_true, y_pred, axis, ignore_class, False)
+        t = jnp.asarray(labels, jnp.int32)
+        c = jnp.asarray(np.asarray(cot, np.float32).reshape(labels.shape))
+
+        def total(x):
+            out = self._optax.softmax_cross_entropy_with_integer_labels(x, t, axis=axis)
+            if valid is not None:
+                out = jnp.where(jnp.asarray(valid), out, 0.0)
+            return jnp.sum(c * out)
+
+        return np.asarray(jax.grad(total)(jnp.asarray(y_pred, jnp.float32)))
+
+    def grad_sparse_categorical_crossentropy(self, y_true, y_pred, **params):
+        return self._grad_function(self.sparse_categorical_crossentropy, self._scce_vjp, y_true, y_pred, **params)
+
+    def grad_SparseCategoricalCrossentropy(  # noqa: N802
+        self, from_logits=False, ignore_class=None, reduction="sum_over_batch_size", axis=-1
+    ):
+        from conformance.candidates.adapter import keras3_masked_class_gradient
+
+        params = {"from_logits": from_logits, "ignore_class": ignore_class, "axis": axis}
+        return keras3_masked_class_gradient(
+            self.SparseCategoricalCrossentropy(reduction=reduction, **params),
+            lambda yt, yp: self._sparse(yt, yp, from_logits, axis, ignore_class, False),
+            lambda yt, yp, cot: self._scce_vjp(yt, yp, cot, **params),
+            reduction,
+        )
+
+    def _focal_vjp(self, y_true, y_pred, cot, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0, axis=-1):
+        """``jax.grad`` of ``sum(cot * optax.softmax_cross_entropy(x, alpha * z, axis))``, the
+        function's own form (``from_logits=True``, ``gamma=0``; otherwise skipped as the
+        function is). optax does not clip the softmax: a class whose probability falls below
+        eps keeps its gradient where Keras' clip stops it."""
+        import jax
+
+        self.categorical_focal_crossentropy(y_true, y_pred, alpha, gamma, from_logits, label_smoothing, axis)
+        jnp = self._jnp
+        z = jnp.asarray(y_true, jnp.float32)
+        if label_smoothing:
+            z = z * (1.0 - label_smoothing) + label_smoothing / np.float32(z.shape[-1])
+        labels = z * jnp.asarray(alpha, jnp.float32)
+        c = jnp.asarray(cot, jnp.float32)
+
+        def total(x):
+            return jnp.sum(c * self._optax.softmax_cross_entropy(x, labels, axis=axis))
+
+        return np.asarray(jax.grad(total)(jnp.asarray(y_pred, jnp.float32)))
+
+    def grad_categorical_focal_crossentropy(self, y_true, y_pred, **params):
+        return self._grad_function(self.categorical_focal_crossentropy, self._focal_vjp, y_true, y_pred, **params)
+
+    def grad_CategoricalFocalCrossentropy(self, reduction="sum_over_batch_size", **params):  # noqa: N802
+        return self._grad_class(
+            self.CategoricalFocalCrossentropy, self.categorical_focal_crossentropy, self._focal_vjp, reduction, params
+        )

@@ -337,3 +337,57 @@ class TorchCandidate:
 
     def grad_Poisson(self, reduction="sum_over_batch_size"):  # noqa: N802
         return self._grad_class(lambda r: self.Poisson(r), self.poisson, self._poisson_vjp, reduction, {})
+
+    def _scce_vjp(self, y_true, y_pred, cot, from_logits=False, ignore_class=None, axis=-1):
+        """``torch.autograd`` of ``sum(cot * l)`` with ``l`` the function's per-row losses as
+        ``_sparse`` computes them (``F.cross_entropy``, or ``F.nll_loss`` of Keras'
+        ``log(clamp(p / sum(p), eps, 1 - eps))``), an ignored row's loss selected away
+        (``torch.where``, as Keras 3 does): its gradient is 0."""
+        from conformance.candidates.adapter import keras3_sparse_labels
+
+        torch, fn = self._torch, self._torch.nn.functional
+        labels, valid = keras3_sparse_labels(y_true, y_pred, axis, ignore_class, False)
+        t = torch.as_tensor(np.asarray(labels, np.int64))
+        c = self._t(np.asarray(cot, np.float32).reshape(labels.shape))
+
+        def total(p):
+            x, tt = p, t
+            if x.dim() == 1:
+                x, tt = x.unsqueeze(0), tt.unsqueeze(0)
+            else:
+                x = x.movedim(axis % x.dim(), 1)
+            if from_logits:
+                out = fn.cross_entropy(x, tt, reduction="none")
+            else:
+                eps = float(np.float32(1e-7))
+                out = fn.nll_loss(
+                    torch.log(torch.clip(x / torch.sum(x, dim=1, keepdim=True), eps, 1.0 - eps)), tt, reduction="none"
+                )
+            out = out.reshape(labels.shape)
+            if valid is not None:
+                out = torch.where(torch.as_tensor(valid), out, torch.zeros_like(out))
+            return torch.sum(c * out)
+
+        return self._autograd(total, y_pred)
+
+    def grad_sparse_categorical_crossentropy(self, y_true, y_pred, **params):
+        return self._grad_function(self.sparse_categorical_crossentropy, self._scce_vjp, y_true, y_pred, **params)
+
+    def grad_SparseCategoricalCrossentropy(  # noqa: N802
+        self, from_logits=False, ignore_class=None, reduction="sum_over_batch_size", axis=-1
+    ):
+        from conformance.candidates.adapter import keras3_masked_class_gradient
+
+        params = {"from_logits": from_logits, "ignore_class": ignore_class, "axis": axis}
+        return keras3_masked_class_gradient(
+            self.SparseCategoricalCrossentropy(reduction=reduction, **params),
+            lambda yt, yp: self._sparse(yt, yp, from_logits, axis, ignore_class, False),
+            lambda yt, yp, cot: self._scce_vjp(yt, yp, cot, **params),
+            reduction,
+        )
+
+    def grad_categorical_focal_crossentropy(self, *a, **k):
+        raise Unsupported("PyTorch has no categorical focal loss (torchvision's sigmoid_focal_loss is binary)")
+
+    def grad_CategoricalFocalCrossentropy(self, **params):  # noqa: N802
+        raise Unsupported("PyTorch has no categorical focal loss (torchvision's sigmoid_focal_loss is binary)")

@@ -480,6 +480,128 @@ class NumpyKeras:
     def grad_Poisson(self, **kw):  # noqa: N802
         return self._grad_loss_class(self._vjp_poisson, self.poisson, self.Poisson, kw)
 
+    # sparse categorical crossentropy (issue #14 phase 2)
+    def _scce_prob_grad(self, onehot, x):
+        """Keras 3 (renormalise, then clip): with p = x / s, (in_y - onehot in / p) / s,
+        in_y whether the label's p is inside [eps, 1 - eps] (the closed interval)."""
+        s = np.sum(x, axis=-1, keepdims=True)
+        p = x / s
+        inside = (p >= self.eps) & (p <= F(1) - self.eps)
+        own = np.where(inside, onehot / np.where(inside, p, F(1)), F(0))
+        return (np.sum(onehot * inside, axis=-1, keepdims=True, dtype=F) - own) / s
+
+    def _scce_row_grad(self, ints, x, from_logits):
+        """d l / d x of each row (class axis last): softmax - onehot for logits."""
+        onehot = (ints[..., None] == np.arange(x.shape[-1])).astype(F)
+        if from_logits:
+            e = np.exp(x - np.max(x, axis=-1, keepdims=True))
+            return e / np.sum(e, axis=-1, keepdims=True) - onehot
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return self._scce_prob_grad(onehot, x)
+
+    def _vjp_sparse_categorical_crossentropy(self, y_true, y_pred, cot, from_logits=False, ignore_class=None, axis=-1):
+        """Each valid row's derivative times its cotangent; an ignored row gets 0."""
+        yp = np.asarray(y_pred, F)
+        ints, valid, x = self._scce_rows(y_true, yp, axis, ignore_class, False)
+        c = np.where(valid, np.asarray(cot, F).reshape(valid.shape), F(0))[..., None]
+        g = np.where(c != 0, self._scce_row_grad(ints, x, from_logits) * c, F(0)).astype(F)
+        ax = axis % yp.ndim
+        return np.moveaxis(g.reshape(np.moveaxis(yp, ax, -1).shape), -1, ax)
+
+    def grad_sparse_categorical_crossentropy(self, y_true, y_pred, **kw):
+        values = self.sparse_categorical_crossentropy(y_true, y_pred, **kw)
+        return self._vjp_sparse_categorical_crossentropy(y_true, y_pred, np.ones(np.shape(values), F), **kw)
+
+    def grad_SparseCategoricalCrossentropy(self, **kw):  # noqa: N802
+        """The mask merged into the weight (``_mask_weight``) is the cotangent's weight."""
+        value = self.SparseCategoricalCrossentropy(**kw)
+        reduction = kw.get("reduction", "sum_over_batch_size")
+        fn_kw = {k: v for k, v in kw.items() if k != "reduction"}
+
+        def call(y_true, y_pred, sample_weight=None):
+            value(y_true, y_pred, sample_weight=sample_weight)
+            yt, yp = self._align_inputs(np.asarray(y_true, F), np.asarray(y_pred, F))
+            values, mask = self._scce(
+                yt, yp, fn_kw.get("from_logits", False), fn_kw.get("axis", -1), fn_kw.get("ignore_class")
+            )
+            w = None if sample_weight is None else np.asarray(sample_weight, F)
+            if mask is not None:
+                m = self._mask_weight(mask, reduction)
+                if w is not None:
+                    m, w = self._align_weight(m, w)
+                    w = w * m
+                else:
+                    w = m
+            cot = self._cotangent(values.shape, w, reduction)
+            return self._vjp_sparse_categorical_crossentropy(yt, yp, cot, **fn_kw).reshape(np.shape(y_pred))
+
+        return call
+
+    # categorical focal crossentropy (issue #14 phase 2)
+    def _focal_factor_grad(self, q, log_p, gamma):
+        """d (1 - p)^gamma / d p times -1/log p's partner: gamma (1 - p)^(gamma - 1) log p."""
+        return F(gamma) * np.power(q, F(gamma - 1)) * log_p if gamma else np.zeros_like(q)
+
+    def _vjp_categorical_focal_crossentropy(
+        self, y_true, y_pred, cot, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0, axis=-1
+    ):
+        """f'(p) = alpha z (gamma (1-p)^(gamma-1) log p - (1-p)^gamma / p) where the clip passes
+        it, through the renormalisation ((gp - sum(gp r)) / s) or the softmax (r (gp - sum(gp r)))."""
+        yt, yp = np.asarray(y_true, F), np.asarray(y_pred, F)
+        if yt.shape != yp.shape:
+            raise ValueError(f"shapes differ: {yt.shape} vs {yp.shape}")
+        if label_smoothing:
+            yt = yt * F(1.0 - label_smoothing) + F(label_smoothing) / F(yt.shape[-1])
+        if from_logits:
+            e = np.exp(yp - np.max(yp, axis=axis, keepdims=True))
+            r, s = e / np.sum(e, axis=axis, keepdims=True), F(1)
+        else:
+            s = np.sum(yp, axis=axis, keepdims=True)
+            r = yp / s
+        inside = (r >= self.eps) & (r <= F(1) - self.eps)
+        p = np.clip(r, self.eps, F(1) - self.eps)
+        q = F(1) - p
+        log_p = np.log(p)
+        a = np.asarray(alpha, F)
+        gp = np.where(inside, a * yt * (self._focal_factor_grad(q, log_p, gamma) - np.power(q, F(gamma)) / p), F(0))
+        dot = np.sum(gp * r, axis=axis, keepdims=True, dtype=F)
+        g = r * (gp - dot) if from_logits else (gp - dot) / s
+        return (g * np.expand_dims(np.asarray(cot, F), axis)).astype(F)
+
+    def grad_categorical_focal_crossentropy(self, y_true, y_pred, **kw):
+        values = self.categorical_focal_crossentropy(y_true, y_pred, **kw)
+        return self._vjp_categorical_focal_crossentropy(y_true, y_pred, np.ones(np.shape(values), F), **kw)
+
+    def grad_CategoricalFocalCrossentropy(self, **kw):  # noqa: N802
+        return self._grad_loss_class(
+            self._vjp_categorical_focal_crossentropy,
+            self.categorical_focal_crossentropy,
+            self.CategoricalFocalCrossentropy,
+            kw,
+        )
+
+    # categorical generalized cross entropy (issue #14 phase 2)
+    def _vjp_categorical_generalized_cross_entropy(self, y_true, y_pred, cot, q):
+        """-p^(q - 1) at the label's entry (one_hot's broadcast summed back), 0 elsewhere."""
+        yp = np.asarray(y_pred, F)
+        labels = np.trunc(np.asarray(y_true, F)).astype(np.int64)
+        one_hot = (labels[..., None] == np.arange(yp.shape[-1])).astype(F)
+        p = np.sum(yp * one_hot, axis=-1, dtype=F)
+        d = -np.power(p, F(q) - F(1)) * np.asarray(cot, F)
+        return _sum_to(one_hot * d[..., None], yp.shape)
+
+    def grad_categorical_generalized_cross_entropy(self, y_true, y_pred, q):
+        values = self.categorical_generalized_cross_entropy(y_true, y_pred, q)
+        return self._vjp_categorical_generalized_cross_entropy(y_true, y_pred, np.ones(np.shape(values), F), q)
+
+    def grad_CategoricalGeneralizedCrossEntropy(self, **kw):  # noqa: N802
+        return self._grad_loss_class(
+            self._vjp_categorical_generalized_cross_entropy,
+            self.categorical_generalized_cross_entropy,
+            self.CategoricalGeneralizedCrossEntropy,
+            {"q": 0.5, **kw},
+        )
+
 
 def _sum_to(a, shape):
     """Sum a broadcast array back to ``shape`` (a gradient through a broadcast)."""
@@ -716,6 +838,22 @@ class NumpyKeras2(NumpyKeras):
         blank = yp.shape[-1] - 1
         out = [_ctc_nll(logp[b, : int(il[b, 0])], yt[b, : int(ll[b, 0])], blank) for b in range(yt.shape[0])]
         return np.asarray(out, F)[:, None]
+
+    def _vjp_categorical_focal_crossentropy(self, y_true, y_pred, cot, label_smoothing=0.0, **kw):
+        """keras2 smooths with float32 constants (as its value does)."""
+        if label_smoothing:
+            ls = F(label_smoothing)
+            y_true = np.asarray(y_true, F)
+            y_true = y_true * (F(1) - ls) + ls / F(y_true.shape[-1])
+        return super()._vjp_categorical_focal_crossentropy(y_true, y_pred, cot, **kw)
+
+    def _scce_prob_grad(self, onehot, x):
+        """keras2 (clip, then log-softmax): (clip(x) / sum(clip(x)) - onehot) / x where the
+        clip passes the gradient, 0 elsewhere."""
+        c = np.clip(x, self.eps, F(1) - self.eps)
+        inside = (x >= self.eps) & (x <= F(1) - self.eps)
+        g = (c / np.sum(c, axis=-1, keepdims=True) - onehot) / np.where(inside, x, F(1))
+        return np.where(inside, g, F(0))
 
     def _bce_grad_denominators(self, p):
         """keras2's double epsilon: d/dp of -(z log(p + eps) + (1-z) log(1 - p + eps))."""
