@@ -755,3 +755,21 @@ BROKEN.update(
         "grad-poisson-without-eps": (GradPoissonWithoutEps, ("grad-poisson-edge-pred-0", "grad-doc-poisson-class")),
     }
 )
+
+
+class GradBfceFocalFactorConstant(NumpyKeras3):
+    """Binary focal crossentropy's focal factor (1 - p_t) ** gamma treated as a constant (a
+    stop-gradient on it): only F * dbce is left, the F' (1 - 2z) bce term is dropped."""
+
+    def _bfce_focal_slope(self, f, g):
+        return np.zeros_like(f)
+
+
+BROKEN.update(
+    {
+        "grad-bfce-focal-factor-constant": (
+            GradBfceFocalFactorConstant,
+            ("grad-bfce-sweep-probs-ls0p1-g2-shape3x4-axis0-hard", "grad-doc-bfce-class-ex1"),
+        ),
+    }
+)

@@ -357,3 +357,45 @@ class OptaxCandidate:
 
     def grad_KLDivergence(self, reduction="sum_over_batch_size"):  # noqa: N802
         return self._grad_class(lambda r: self.KLDivergence(r), self.kl_divergence, self._kld_vjp, reduction, {})
+
+    def _bfce_vjp(
+        self,
+        y_true,
+        y_pred,
+        cot,
+        apply_class_balancing=False,
+        alpha=0.25,
+        gamma=2.0,
+        from_logits=False,
+        label_smoothing=0.0,
+        axis=-1,
+    ):
+        """``jax.grad`` of ``sum(cot * mean(optax.sigmoid_focal_loss(x, z, alpha, gamma), axis))``
+        with the function's label smoothing and alpha (logits only, as the function): optax's
+        BCE factor is the exact one of the logits, so saturated logits differ as the values do."""
+        import jax
+
+        if not from_logits:
+            raise Unsupported("optax's sigmoid_focal_loss takes logits; it has no probability-input focal loss")
+        jnp = self._jnp
+        if np.shape(y_true) != np.shape(y_pred):
+            raise ValueError(f"shapes differ: {np.shape(y_true)} vs {np.shape(y_pred)}")
+        z = jnp.asarray(y_true, jnp.float32)
+        if label_smoothing:
+            z = z * (1.0 - label_smoothing) + 0.5 * label_smoothing
+        c = jnp.asarray(cot, jnp.float32)
+        a = alpha if apply_class_balancing else None
+
+        def total(x):
+            elem = self._optax.sigmoid_focal_loss(x, z, alpha=a, gamma=gamma)
+            return jnp.sum(c * jnp.mean(elem, axis=axis))
+
+        return np.asarray(jax.grad(total)(jnp.asarray(y_pred, jnp.float32)))
+
+    def grad_binary_focal_crossentropy(self, y_true, y_pred, **params):
+        return self._grad_function(self.binary_focal_crossentropy, self._bfce_vjp, y_true, y_pred, **params)
+
+    def grad_BinaryFocalCrossentropy(self, reduction="sum_over_batch_size", **params):  # noqa: N802
+        return self._grad_class(
+            self.BinaryFocalCrossentropy, self.binary_focal_crossentropy, self._bfce_vjp, reduction, params
+        )

@@ -470,6 +470,61 @@ class NumpyKeras:
     def grad_Poisson(self, **kw):  # noqa: N802
         return self._grad_loss_class(self._vjp_poisson, self.poisson, self.Poisson, kw)
 
+    def _bfce_dbce(self, z, x, s, from_logits):
+        """d bce / d y_pred of Keras 3's BCE factor: the clipped probability path's, times
+        sigmoid's s (1 - s) for logits."""
+        g = self._bce_grad(z, s, False)
+        return g * (s * (F(1) - s)) if from_logits else g
+
+    def _bfce_focal_slope(self, f, g):
+        """d (f ** g) / d f = g f ** (g - 1), for g != 0."""
+        return g * np.power(f, g - F(1))
+
+    def _vjp_binary_focal_crossentropy(
+        self,
+        y_true,
+        y_pred,
+        cot,
+        apply_class_balancing=False,
+        alpha=0.25,
+        gamma=2.0,
+        from_logits=False,
+        label_smoothing=0.0,
+        axis=-1,
+    ):
+        """W (F' (1 - 2z) bce ds/dy + F dbce/dy), F = (1 - p_t) ** gamma, F' its slope."""
+        yp0 = np.asarray(y_pred, F)
+        yt, yp = self._check_shapes(np.asarray(y_true, F), yp0)
+        if label_smoothing:
+            yt = self._smooth_binary(yt, label_smoothing)
+        if from_logits:
+            with np.errstate(over="ignore"):
+                s = F(1) / (F(1) + np.exp(-yp))
+            chain = s * (F(1) - s)
+        else:
+            s, chain = yp, F(1)
+        bce = self._bfce_bce(yt, yp, s, from_logits)
+        f = F(1) - (yt * s + (F(1) - yt) * (F(1) - s))
+        g = F(gamma)
+        if g == 0:
+            fac, slope = np.ones_like(f), np.zeros_like(f)
+        else:
+            fac, slope = np.power(f, g), self._bfce_focal_slope(f, g)
+        d = slope * (F(1) - F(2) * yt) * bce * chain + fac * self._bfce_dbce(yt, yp, s, from_logits)
+        if apply_class_balancing:
+            d = (yt * F(alpha) + (F(1) - yt) * F(1 - alpha)) * d
+        scale = np.expand_dims(np.asarray(cot, F), axis) / F(yp.shape[axis])
+        return _sum_to(d * scale, yp0.shape)
+
+    def grad_binary_focal_crossentropy(self, y_true, y_pred, **kw):
+        values = self.binary_focal_crossentropy(y_true, y_pred, **kw)
+        return self._vjp_binary_focal_crossentropy(y_true, y_pred, np.ones(np.shape(values), F), **kw)
+
+    def grad_BinaryFocalCrossentropy(self, **kw):  # noqa: N802
+        return self._grad_loss_class(
+            self._vjp_binary_focal_crossentropy, self.binary_focal_crossentropy, self.BinaryFocalCrossentropy, kw
+        )
+
 
 def _sum_to(a, shape):
     """Sum a broadcast array back to ``shape`` (a gradient through a broadcast)."""
@@ -617,6 +672,10 @@ class NumpyKeras2(NumpyKeras):
     def _bfce_bce(self, z, x, s, from_logits):
         """tf_keras hands the logits themselves to its BCE: the exact logits path."""
         return self._bce_logits(z, x) if from_logits else self._bce_probs(z, s)
+
+    def _bfce_dbce(self, z, x, s, from_logits):
+        """tf_keras differentiates the exact BCE of the logits: sigmoid(x) - z."""
+        return s - z if from_logits else self._bce_grad(z, s, False)
 
     def CategoricalCrossentropy(self, reduction="auto", **kw):  # noqa: N802
         return self._loss_class(self.categorical_crossentropy, reduction, kw)
