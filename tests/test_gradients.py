@@ -77,6 +77,8 @@ def test_gradient_matches_numerical_derivative_of_the_value(api, profile, exact_
     value_api = registry.get(api.of)
     value_fn = registry.load_object(value_api.reference)
     vjp = registry.load_object(api.reference)
+    if profile not in api.keras:
+        pytest.skip(f"{api.name} is absent in {profile}")
     checked = 0
     for case in _cases(api):
         if profile not in api.keras:
