@@ -18,9 +18,12 @@ An infeasible label (no alignment: ``P = 0`` for every ``y_pred``) has the loss 
 for every input, a constant: the reference's convention is the derivative 0 (torch's
 ``zero_infinity=True``); backends differ (quirk tier only).
 
-The tolerance rule: **M** ``|c| (p_t(k) + gamma_t(k))``, the two terms autodiff adds;
-**B** ``|c| u p_t(k) (|d_k| + ceil(log2 K) + 3)`` for the float32 softmax (as for
-``categorical_crossentropy``) plus ``|c| gamma_t(k) 2 D``: a float32 forward-backward
+The tolerance rule: **M** ``|c| (p_t(k) + gamma_t(k) + 2 p_t(k))``, the terms autodiff adds
+(the log-softmax's backward adds ``-p_t(k) sum_j g_t(j)``, a sum of ``p`` and ``gamma`` that
+is 0 exactly but not in float32); **B** ``|c| (e_k + p_t(k) sum_j e_j)``, each
+``e_j = u p_t(j) (|d_j| + ceil(log2 K) + 3)`` for the float32 softmax (as for
+``categorical_crossentropy``) plus ``gamma_t(j) 2 D``, and ``p_t(k) sum_j e_j`` what the
+log-softmax's backward carries from every class of the frame into this one: a float32 forward-backward
 holds each ``log alpha`` and ``log beta`` off by at most ``D``, the value's per-frame
 bound (``reference.ctc``: ``e_t(k) + u (4 |a_t(s)| + 8)``) summed over the frames with the
 largest term of each frame, and ``log P`` is one of them; ``gamma = exp(log alpha + log beta
@@ -104,14 +107,20 @@ def _sample(x_rows: np.ndarray, label: list[int], blank: int):
         for s in range(n):
             if alpha[t][s] and beta[t][s]:
                 occ[ext[s]] += alpha[t][s] * beta[t][s]
+        ps = [w[t, j] / sums[t] for j in range(k)]
+        gams = [occ[j] / total for j in range(k)]
+        log_s = float(mpmath.log(sums[t]))
+        own = [
+            _U * float(ps[j]) * (abs(float(logp[t, j]) + log_s) + steps) + float(gams[j]) * 2 * d_bound
+            for j in range(k)
+        ]
+        row_err = sum(own)  # the log-softmax's backward adds -p_j * sum_k g_k: every g_k's error
         g_row, b_row, m_row = [], [], []
         for j in range(k):
-            p = w[t, j] / sums[t]
-            gam = occ[j] / total
+            p, gam = ps[j], gams[j]
             g_row.append(p - gam)
-            m_row.append(p + gam)
-            d_j = abs(float(logp[t, j] + float(mpmath.log(sums[t]))))  # |x_j - max x|
-            b_row.append(mpmath.mpf(_U * float(p) * (d_j + steps) + float(gam) * 2 * d_bound))
+            m_row.append(p + gam + 2 * p)
+            b_row.append(mpmath.mpf(own[j] + float(p) * row_err))
         grad.append(g_row)
         budget.append(b_row)
         mag.append(m_row)

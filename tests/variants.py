@@ -773,3 +773,21 @@ BROKEN.update(
         ),
     }
 )
+
+
+class GradCtcWithoutSoftmaxJacobian(NumpyKeras3):
+    """CTC's gradient with respect to the log-probabilities (-posterior) handed back as the
+    gradient of the logits: the log-softmax's Jacobian (the + softmax term) forgotten."""
+
+    def _ctc_grad_logp(self, p, gamma):
+        return -gamma
+
+
+BROKEN.update(
+    {
+        "grad-ctc-without-softmax-jacobian": (
+            GradCtcWithoutSoftmaxJacobian,
+            ("grad-ctc-sweep-b1-t4-k3-random", "grad-ctc-loss-sum-wnone-shape4x3-probs"),
+        ),
+    }
+)

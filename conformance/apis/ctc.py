@@ -11,6 +11,7 @@ PYTEST_DONT_REWRITE: pytest loads this package as its plugin; its asserts need n
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Iterator
 
@@ -481,7 +482,14 @@ def grad_function_cases() -> Iterator[Case]:
     saturated logits (edge), an interior 0 and an impossible label (quirk), ranks (error)."""
     rng = np.random.default_rng(20261711)
     api = f"grad.{FN}"
-    yield Case("grad-keras-test-ctc-function", api, "core", {}, KERAS_TEST_LOSS, "keras losses_test.py CTCTest inputs")
+    yield Case(
+        "grad-keras-test-ctc-function",
+        api,
+        "quirk",
+        {},
+        KERAS_TEST_LOSS,
+        "keras losses_test.py CTCTest inputs: row 2's label is read as [1, 2, 0], the blank as a label (keras#21876)",
+    )
     for (b, t, k, lmax), kind in itertools.product(
         ((1, 4, 3, 2), (2, 5, 3, 2), (2, 6, 4, 3)), ("random", "repeats", "distinct", "same")
     ):
@@ -548,8 +556,9 @@ def grad_class_cases() -> Iterator[Case]:
 
     rng = np.random.default_rng(20261712)
     api = f"grad.{CLS}"
-    yield Case("grad-keras-test-ctc-class", api, "core", {}, KERAS_TEST_LOSS)
-    yield Case("grad-keras-test-ctc-class-sum", api, "core", {"reduction": "sum"}, KERAS_TEST_LOSS)
+    note = "keras losses_test.py CTCTest inputs: row 2's label is read as [1, 2, 0], the blank as a label (keras#21876)"
+    yield Case("grad-keras-test-ctc-class", api, "quirk", {}, KERAS_TEST_LOSS, note)
+    yield Case("grad-keras-test-ctc-class-sum", api, "quirk", {"reduction": "sum"}, KERAS_TEST_LOSS, note)
     yield from grad_loss_class_sweep(rng, api, "ctc", _sweep_labels, _sweep_logits, logits=False)
 
 
@@ -618,5 +627,26 @@ integers and the op and `ctc_batch_cost` receive them as int32. See docs/semanti
             Theme("keras2 `ctc_batch_cost`", ("ctc-k2-limit-*", "ctc-k2-edge-*", "ctc-k2-error-*")),
         ),
         doctests=("keras-test-*", "ctc-op-limit-label-length-0", "ctc-op-limit-repeat-needs-the-blank-exactly"),
+    ),
+)
+
+DOCS = (
+    dataclasses.replace(
+        DOCS[0],
+        gradients=(
+            Theme(
+                "softmax - posterior (keras3 losses.ctc)",
+                ("grad-ctc-sweep-b1-*", "grad-ctc-label-fills-t", "grad-ctc-all-labels-zero"),
+                "`d(-log P)/dx_t(k) = softmax_t(k) - gamma_t(k)`, `gamma_t(k)` the posterior probability that "
+                "frame t emits class k (an exact forward-backward).",
+            ),
+            Theme("Saturated frames", ("grad-ctc-edge-*",)),
+            Theme(
+                "A blank inside the label; no alignment",
+                ("grad-ctc-quirk-*", "grad-keras-test-ctc-function"),
+                "No alignment: the loss is +inf for every input, the reference's derivative 0; backends differ.",
+            ),
+            Theme("Each reduction", ("grad-ctc-loss-*-wper-sample-shape4x3-*",)),
+        ),
     ),
 )

@@ -399,3 +399,29 @@ class OptaxCandidate:
         return self._grad_class(
             self.BinaryFocalCrossentropy, self.binary_focal_crossentropy, self._bfce_vjp, reduction, params
         )
+
+    def _ctc_vjp(self, y_true, y_pred, cot):
+        """``jax.grad`` of ``sum(cot * optax.ctc_loss(x, 0, y, label_pad))`` with
+        ``losses.ctc``'s lengths (every frame; the non-zero labels), as the function."""
+        import jax
+
+        jnp = self._jnp
+        yt = np.asarray(y_true)
+        target = np.asarray(yt, np.int32)
+        label_pad = np.arange(target.shape[1])[None, :] >= np.sum(yt != 0, axis=-1)[:, None]
+        logit_pad = jnp.zeros(np.shape(y_pred)[:2], jnp.float32)
+        c = jnp.asarray(cot, jnp.float32)
+
+        def total(x):
+            out = self._optax.ctc_loss(
+                x, logit_pad, jnp.asarray(target), jnp.asarray(label_pad, jnp.float32), blank_id=0
+            )
+            return jnp.sum(c * out)
+
+        return np.asarray(jax.grad(total)(jnp.asarray(y_pred, jnp.float32)))
+
+    def grad_ctc(self, y_true, y_pred):
+        return self._grad_function(self.ctc, self._ctc_vjp, y_true, y_pred)
+
+    def grad_CTC(self, reduction="sum_over_batch_size"):  # noqa: N802
+        return self._grad_class(lambda r: self.CTC(r), self.ctc, self._ctc_vjp, reduction, {})

@@ -588,6 +588,40 @@ def _ctc_nll(logp, label, blank):
     return F(np.inf) if m == ninf else F(-(m + np.log(np.sum(np.exp(last - m), dtype=F))))
 
 
+def _ctc_posterior(logp, label, blank):
+    """(T, K) posterior probability that each frame emits each class, by forward-backward in
+    log space (float64); None without alignment."""
+    ext = [blank]
+    for c in label:
+        ext += [int(c), blank]
+    t_len, k = logp.shape
+    n = len(ext)
+    lp = logp[:, ext]
+    skip = np.array([s % 2 == 1 and s >= 2 and ext[s] != ext[s - 2] for s in range(n)])
+    a = np.full((t_len, n), -np.inf)
+    a[0, : min(n, 2)] = lp[0, : min(n, 2)]
+    for t in range(1, t_len):
+        one = np.concatenate(([-np.inf], a[t - 1, :-1]))
+        two = np.where(skip, np.concatenate(([-np.inf, -np.inf], a[t - 1, :-2]))[:n], -np.inf)
+        a[t] = np.logaddexp(np.logaddexp(a[t - 1], one), two) + lp[t]
+    b = np.full((t_len, n), -np.inf)
+    b[t_len - 1, max(n - 2, 0) :] = 0.0
+    skip2 = np.concatenate((skip[2:], [False, False]))[:n]
+    for t in range(t_len - 2, -1, -1):
+        nx = b[t + 1] + lp[t + 1]
+        one = np.concatenate((nx[1:], [-np.inf]))
+        two = np.where(skip2, np.concatenate((nx[2:], [-np.inf, -np.inf]))[:n], -np.inf)
+        b[t] = np.logaddexp(np.logaddexp(nx, one), two)
+    log_p = np.logaddexp(a[t_len - 1, n - 1], a[t_len - 1, n - 2] if n > 1 else -np.inf)
+    if log_p == -np.inf:
+        return None
+    occ = np.exp(a + b - log_p)
+    gamma = np.zeros((t_len, k))
+    for s in range(n):
+        gamma[:, ext[s]] += occ[:, s]
+    return gamma
+
+
 class NumpyKeras3(NumpyKeras):
     def ops_ctc_loss(self, target, output, target_length, output_length, mask_index=0):
         target, logp = np.asarray(target), _log_softmax(output)
@@ -609,6 +643,31 @@ class NumpyKeras3(NumpyKeras):
 
     def CTC(self, reduction="sum_over_batch_size"):  # noqa: N802
         return self._loss_class(self.ctc, reduction, {})
+
+    # ------------------------------------------------------------------ gradients (keras3 only)
+    def _ctc_grad_logp(self, p, gamma):
+        """d(-log P) / d x of one frame from its softmax p and its posterior gamma."""
+        return p - gamma
+
+    def _vjp_ctc(self, y_true, y_pred, cot):
+        """softmax - posterior per frame (forward-backward in log space); 0 without alignment."""
+        yt, yp = np.asarray(y_true), np.asarray(y_pred, F)
+        logp = _log_softmax(yp)
+        out = np.zeros(yp.shape, F)
+        for b in range(yp.shape[0]):
+            label = [int(v) for v in yt[b, : int(np.sum(yt[b] != 0))]]
+            gamma = _ctc_posterior(logp[b].astype(np.float64), label, 0)
+            if gamma is not None:
+                g = self._ctc_grad_logp(np.exp(logp[b]), gamma.astype(F))
+                out[b] = g * F(np.asarray(cot, F).reshape(-1)[b])
+        return out
+
+    def grad_ctc(self, y_true, y_pred):
+        values = self.ctc(y_true, y_pred)
+        return self._vjp_ctc(y_true, y_pred, np.ones(np.shape(values), F))
+
+    def grad_CTC(self, **kw):  # noqa: N802
+        return self._grad_loss_class(self._vjp_ctc, self.ctc, self.CTC, kw)
 
 
 class NumpyKeras2(NumpyKeras):
