@@ -64,6 +64,9 @@ def _near_kink(api, case, idx) -> bool:
     if case.params.get("from_logits"):
         return False
     p = float(case.inputs["y_pred"][idx])
+    if api.name.startswith("grad.binary_focal") or api.name.startswith("grad.BinaryFocal"):
+        if p <= 0 or p >= 1:  # the domain's edge: 1 - p_t < 0 on one side
+            return True
     return min(abs(p - CLIP_LOW), abs(p - CLIP_HIGH)) < 1e-12
 
 

@@ -339,3 +339,15 @@ def test_gradient_of_cce_logits_counts_the_label_sum():
     sm = np.exp(x) / np.exp(x).sum()
     assert np.allclose(g, 2 * sm - [0.5, 1, 0.5], rtol=1e-9)
     assert np.all(np.abs((sm - [0.5, 1, 0.5]) - g) > tol)  # tensorflow's kernel gradient
+
+
+def test_gradient_of_binary_focal_crossentropy_worked_example():
+    """docs/tolerance.md, Gradients: binary focal crossentropy (reference/gradients_focal.py)."""
+    g, tol = _grad("grad.binary_focal_crossentropy", [0, 1], [0.3, 0.6], gamma=2.0)
+    assert np.allclose(g, [0.17128821, -0.33766353], rtol=1e-7)
+    assert all(2 <= t / ulp32(v) <= 16 for t, v in zip(tol, g))
+    assert np.all(np.abs(np.array([0.06428571, -0.13333333]) - g) > tol)  # the focal factor held constant
+    g3, tol3 = _grad("grad.binary_focal_crossentropy", [0, 1], [-40, -40], from_logits=True)
+    g2, _ = _grad("grad.binary_focal_crossentropy", [0, 1], [-40, -40], profile="keras2", from_logits=True)
+    assert abs(g3[1] + 6.8475380e-17) < 1e-23 and abs(g2[1] + 0.5) < 1e-12
+    assert abs(g2[1] - g3[1]) > tol3[1]  # keras3's clipped sigmoid vs the exact BCE of the logits

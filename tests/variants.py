@@ -802,6 +802,14 @@ class GradGceWrongExponent(NumpyKeras3):
         return (one_hot * d[..., None]).astype(F).reshape(yp.shape)
 
 
+class GradBfceFocalFactorConstant(NumpyKeras3):
+    """Binary focal crossentropy's focal factor (1 - p_t) ** gamma treated as a constant (a
+    stop-gradient on it): only F * dbce is left, the F' (1 - 2z) bce term is dropped."""
+
+    def _bfce_focal_slope(self, f, g):
+        return np.zeros_like(f)
+
+
 BROKEN.update(
     {
         "grad-scce-ignored-rows-get-gradient": (
@@ -813,5 +821,27 @@ BROKEN.update(
             ("grad-focal-sweep-probs-g2-shape2x4-axism1", "grad-focal-loss-sum-wnone-shape4x3-logits"),
         ),
         "grad-gce-wrong-exponent": (GradGceWrongExponent, ("grad-doc-gce-function", "grad-doc-gce-class")),
+        "grad-bfce-focal-factor-constant": (
+            GradBfceFocalFactorConstant,
+            ("grad-bfce-sweep-probs-ls0p1-g2-shape3x4-axis0-hard", "grad-doc-bfce-class-ex1"),
+        ),
+    }
+)
+
+
+class GradCtcWithoutSoftmaxJacobian(NumpyKeras3):
+    """CTC's gradient with respect to the log-probabilities (-posterior) handed back as the
+    gradient of the logits: the log-softmax's Jacobian (the + softmax term) forgotten."""
+
+    def _ctc_grad_logp(self, p, gamma):
+        return -gamma
+
+
+BROKEN.update(
+    {
+        "grad-ctc-without-softmax-jacobian": (
+            GradCtcWithoutSoftmaxJacobian,
+            ("grad-ctc-sweep-b1-t4-k3-random", "grad-ctc-loss-sum-wnone-shape4x3-probs"),
+        ),
     }
 )

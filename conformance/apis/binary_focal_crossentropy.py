@@ -5,6 +5,7 @@ PYTEST_DONT_REWRITE: pytest loads this package as its plugin; its asserts need n
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Iterator
 
@@ -23,7 +24,7 @@ from conformance.catalog import (
     f32,
     loss_class_sweep,
 )
-from conformance.registry import DocPage, Theme, loss_family
+from conformance.registry import DocPage, Theme, gradient_of, loss_family
 
 FN, CLS = "binary_focal_crossentropy", "BinaryFocalCrossentropy"
 #: the function docstring's inputs (Keras 3 and tf_keras)
@@ -308,6 +309,179 @@ APIS = loss_family(
     draw=None,
 )
 
+
+# --------------------------------------------------------------------------- gradients
+def grad_function_cases() -> Iterator[Case]:
+    """``grad.binary_focal_crossentropy``: a sweep (input kind, smoothing, gamma, shape and
+    axis, class balancing), seeded random calls, the clip region of the probabilities and
+    saturated logits (edge: keras3 clips ``sigmoid(x)``, so its BCE factor stops contributing
+    past ``|x| = 16.118``), the clip bounds themselves and the profiles' logits paths (quirk)."""
+    rng = np.random.default_rng(20261311)
+    api = f"grad.{FN}"
+    yield Case("grad-doc-bfce-function", api, "core", {"gamma": 2.0}, DOC_FN, "the function docstring's call")
+    shapes_axes = (((5,), -1), ((3, 4), -1), ((3, 4), 0), ((2, 3, 2), 1))
+    for i, (from_logits, ls, gamma) in enumerate(itertools.product((False, True), (0.0, 0.1), (0.0, 0.5, 2.0, 5.0))):
+        shape, axis = shapes_axes[i % 4]
+        soft = i % 3 == 2
+        yt = f32(rng.uniform(0, 1, size=shape)) if soft else _labels(rng, shape)
+        yp = _logits(rng, shape) if from_logits else _probs(rng, shape)
+        params = {"gamma": gamma, "from_logits": from_logits, "label_smoothing": ls, "axis": axis}
+        balance = i % 2 == 1
+        if balance:
+            params.update(apply_class_balancing=True, alpha=ALPHAS[i % 5])
+        yield Case(
+            f"grad-bfce-sweep-{'logits' if from_logits else 'probs'}-ls{_tag(ls)}-g{_tag(gamma)}-shape{_tag(shape)}"
+            f"-axis{_tag(axis)}-{'soft' if soft else 'hard'}{'-balanced' if balance else ''}",
+            api,
+            "core",
+            params,
+            {"y_true": yt, "y_pred": yp},
+        )
+    for i in range(6):
+        from_logits = bool(i % 2)
+        shape = (int(rng.integers(1, 3)), int(rng.integers(1, 4)))
+        yp = f32(rng.uniform(-12, 12, size=shape)) if from_logits else _probs(rng, shape)
+        params = {"from_logits": from_logits, "label_smoothing": float(rng.choice([0.0, 0.2]))}
+        params["gamma"] = float(rng.choice([1.0, 2.0, 3.0]))
+        if i % 3 == 0:
+            params.update(apply_class_balancing=True, alpha=float(rng.choice(ALPHAS)))
+        yield Case(f"grad-bfce-random-{i:02d}", api, "core", params, {"y_true": _labels(rng, shape), "y_pred": yp})
+    below_lo, above_lo = np.nextafter(EPS32, np.float32(0)), np.nextafter(EPS32, np.float32(1))
+    below_hi, above_hi = np.nextafter(HI, np.float32(0)), np.nextafter(HI, np.float32(2))
+    edge_probs = {
+        "0": 0.0,
+        "1em10": 1e-10,
+        "below-eps": below_lo,
+        "above-eps": above_lo,
+        "0p5": 0.5,
+        "below-clip-hi": below_hi,
+        "above-clip-hi": above_hi,
+        "1": 1.0,
+    }
+    for (name, p), ls in itertools.product(edge_probs.items(), (0.0, 0.1)):
+        yield Case(
+            f"grad-bfce-edge-prob-{name}-ls{_tag(ls)}",
+            api,
+            "edge",
+            {"label_smoothing": ls},
+            {"y_true": f32([0, 1]), "y_pred": f32([p, p])},
+            "outside [eps, 1 - eps] the clip stops the BCE factor's gradient; the focal factor's part stays",
+        )
+    for x in (0, 15, -15, 17, -17, 40, -40, 88, -100):
+        yield Case(
+            f"grad-bfce-edge-logit-{_tag(x)}",
+            api,
+            "edge",
+            {"from_logits": True},
+            {"y_true": f32([0, 1]), "y_pred": f32([x, x])},
+            "keras3 clips sigmoid(x): past |x| = 16.118 only the focal factor's part is left; keras2 "
+            "differentiates the exact BCE of the logits",
+        )
+    yield Case(
+        "grad-bfce-edge-large-gamma-balanced",
+        api,
+        "edge",
+        {"gamma": 25.0, "apply_class_balancing": True, "alpha": 0.9},
+        {"y_true": f32([[0, 1, 0, 1, 1, 0]]), "y_pred": f32([[0.01, 0.99, 0.5, 0.5, 0.2, 0.9]])},
+    )
+    yield Case(
+        "grad-bfce-edge-alpha0",
+        api,
+        "edge",
+        {"apply_class_balancing": True, "alpha": 0.0},
+        {"y_true": f32([[0, 1, 0, 1]]), "y_pred": f32([[0.3, 0.6, 0.8, 0.1]])},
+        "alpha 0: the positive class is weighted 0, so is its gradient",
+    )
+    for name, p in (("eps", EPS32), ("clip-hi", HI)):
+        yield Case(
+            f"grad-bfce-quirk-prob-at-{name}",
+            api,
+            "quirk",
+            {},
+            {"y_true": f32([0, 1]), "y_pred": f32([p, p])},
+            "exactly at a clip bound the clip's derivative is implementation-defined; the reference "
+            "passes it (tf.clip_by_value, torch.clamp)",
+        )
+    yield Case(
+        "grad-bfce-quirk-logits-clipped-in-keras3",
+        api,
+        "quirk",
+        {"gamma": 0.0, "from_logits": True},
+        {"y_true": f32([[0, 1, 0]]), "y_pred": f32([[40, -40, 20]])},
+        "keras3 differentiates BCE of the clipped sigmoid: 0 past |x| = 16.118; keras2 the exact one: "
+        "(sigmoid(x) - z) / 3",
+    )
+    yield Case(
+        "grad-bfce-quirk-gamma0-focal-base-0",
+        api,
+        "quirk",
+        {"gamma": 0.0, "from_logits": True},
+        {"y_true": f32([1, 0]), "y_pred": f32([20, -20])},
+        "gamma 0 is BCE (F = 1, F' = 0), but float32 sigmoid(20) is 1, so 1 - p_t is 0 and autodiff of "
+        "pow(0, 0) may form 0 * 0 ** -1 = nan (tf.pow, lax.pow); torch's pow gives 0",
+    )
+    yield Case(
+        "grad-bfce-quirk-shape-n-vs-n1",
+        api,
+        "quirk",
+        {},
+        {"y_true": f32([0, 1]), "y_pred": f32([[0.3], [0.6]])},
+        "keras3 rejects unequal shapes; keras2 broadcasts (2,) and (2,1) to (2,2), the gradient summed back",
+    )
+    yield Case(
+        "grad-bfce-error-shape-2x3-vs-2x4",
+        api,
+        "error",
+        {},
+        {"y_true": _labels(rng, (2, 3)), "y_pred": _probs(rng, (2, 4))},
+        "no broadcast exists: both reject",
+    )
+    yield Case(
+        "grad-bfce-error-alpha-list-balanced",
+        api,
+        "error",
+        {"apply_class_balancing": True, "alpha": [0.1, 0.9]},
+        DOC_FN,
+        "1 - alpha on a Python list: a TypeError in both profiles",
+    )
+
+
+def grad_class_cases() -> Iterator[Case]:
+    """``grad.BinaryFocalCrossentropy``: the docstring calls, the reduction and weight sweep
+    (default gamma 2), and saturated inputs with class balancing."""
+    from conformance.catalog import grad_loss_class_sweep
+
+    rng = np.random.default_rng(20261312)
+    api = f"grad.{CLS}"
+    yield Case("grad-doc-bfce-class-ex1", api, "core", {"gamma": 2.0, "from_logits": True}, DOC1)
+    yield Case(
+        "grad-doc-bfce-class-ex2-weighted-balanced",
+        api,
+        "core",
+        {"gamma": 3.0, "from_logits": True, "apply_class_balancing": True},
+        {**DOC2, "sample_weight": f32([0.8, 0.2])},
+    )
+    yield from grad_loss_class_sweep(rng, api, "bfce", _labels, _probs)
+    for from_logits in (False, True):
+        yield Case(
+            f"grad-bfce-loss-edge-saturated-{'logits' if from_logits else 'probs'}",
+            api,
+            "edge",
+            {"from_logits": from_logits, "label_smoothing": 0.1, "apply_class_balancing": True, "alpha": 0.75},
+            {
+                "y_true": f32([[1, 0, 1], [0, 1, 0]]),
+                "y_pred": f32([[-40, 40, 88], [-100, 17, 0.5]]) if from_logits else f32([[0, 1, 1e-9], [0.3, 1, 1e-6]]),
+                "sample_weight": f32([0.5, 2]),
+            },
+        )
+
+
+APIS = (
+    *APIS,
+    gradient_of(APIS[0], reference="reference.gradients_focal:bfce_vjp", cases=(grad_function_cases,)),
+    gradient_of(APIS[1], reference="reference.gradients_focal:bfce_vjp", cases=(grad_class_cases,)),
+)
+
 DOCS = (
     DocPage(
         name=FN,
@@ -352,5 +526,27 @@ BCE (keras2's numbers): a listed deviation of that backend from the keras3 algor
             "bfce-edge-prob-1-y1-ls0-g2",
             "bfce-edge-logit-40-y0-ls0-g2",
         ),
+    ),
+)
+
+DOCS = (
+    dataclasses.replace(
+        DOCS[0],
+        gradients=(
+            Theme(
+                "Probabilities and logits",
+                ("grad-bfce-sweep-*-ls0-g2-*", "grad-doc-bfce-*"),
+                "`W (F' (1 - 2z) bce + F dbce/dp)` with `F = (1 - p_t) ** gamma`, `F' = gamma (1 - p_t) ** (gamma - 1)`; "
+                "for logits times `sigmoid(x) (1 - sigmoid(x))` (keras3) or with the exact `sigmoid(x) - z` (keras2).",
+            ),
+            Theme(
+                "The clip region and saturated logits",
+                ("grad-bfce-edge-prob-*-ls0", "grad-bfce-edge-logit-*"),
+                "keras3 clips `sigmoid(x)`: past `|x| = 16.118` only the focal factor's part is left.",
+            ),
+            Theme("Kinks and the profiles' logits paths", ("grad-bfce-quirk-*",)),
+            Theme("Each reduction", ("grad-bfce-loss-*-wper-sample-shape4x3-*",)),
+        ),
+        doctests=DOCS[0].doctests + ("grad-bfce-edge-logit-40",),
     ),
 )

@@ -11,6 +11,7 @@ PYTEST_DONT_REWRITE: pytest loads this package as its plugin; its asserts need n
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Iterator
 
@@ -18,7 +19,7 @@ import numpy as np
 
 from conformance.apis._common import EPS
 from conformance.catalog import Case, _tag, f32, loss_class_sweep
-from conformance.registry import Api, DocPage, Theme
+from conformance.registry import Api, DocPage, Theme, gradient_of
 
 FN, CLS, OP, K2 = "ctc", "CTC", "ops.ctc_loss", "backend.ctc_batch_cost"
 
@@ -474,6 +475,93 @@ def k2_cases() -> Iterator[Case]:
         yield Case(f"ctc-k2-error-{name}", K2, "error", {}, inputs, note)
 
 
+# --------------------------------------------------------------------------- gradients (keras3)
+def grad_function_cases() -> Iterator[Case]:
+    """``grad.ctc``: ``softmax - posterior`` per frame; a small sweep (label kinds, T <= 6,
+    K <= 4, B <= 2), seeded random calls, an empty label, a label that fills every frame,
+    saturated logits (edge), an interior 0 and an impossible label (quirk), ranks (error)."""
+    rng = np.random.default_rng(20261711)
+    api = f"grad.{FN}"
+    yield Case(
+        "grad-keras-test-ctc-function",
+        api,
+        "quirk",
+        {},
+        KERAS_TEST_LOSS,
+        "keras losses_test.py CTCTest inputs: row 2's label is read as [1, 2, 0], the blank as a label (keras#21876)",
+    )
+    for (b, t, k, lmax), kind in itertools.product(
+        ((1, 4, 3, 2), (2, 5, 3, 2), (2, 6, 4, 3)), ("random", "repeats", "distinct", "same")
+    ):
+        labels = [_feasible(rng, t, k, 0, lmax, kind) for _ in range(b)]
+        yield Case(f"grad-ctc-sweep-b{b}-t{t}-k{k}-{kind}", api, "core", {}, _loss_inputs(rng, labels, t, k, lmax))
+    for i in range(6):
+        b, t, k, lmax = (
+            int(rng.integers(1, 3)),
+            int(rng.integers(1, 7)),
+            int(rng.integers(2, 5)),
+            int(rng.integers(1, 4)),
+        )
+        labels = [_feasible(rng, t, k, 0, lmax) for _ in range(b)]
+        scale = float(rng.uniform(0.3, 6))
+        yield Case(f"grad-ctc-random-{i:02d}", api, "core", {}, _loss_inputs(rng, labels, t, k, lmax, scale))
+    yield Case(
+        "grad-ctc-all-labels-zero", api, "core", {}, _loss_inputs(rng, [[], []], 4, 3, 2), "label length 0: only blanks"
+    )
+    yield Case("grad-ctc-label-fills-t", api, "core", {}, _loss_inputs(rng, [[1, 2, 3, 1]], 4, 4))
+    yield Case("grad-ctc-repeats-exact", api, "core", {}, _loss_inputs(rng, [[1, 1, 1]], 5, 3))
+    for x in (30.0, 80.0):
+        out = np.zeros((2, 4, 3), np.float32)
+        out[0, :, 0] = x  # blank everywhere: the label [1, 2] is unlikely
+        out[1, [0, 1, 2, 3], [1, 0, 2, 0]] = x  # the path 1, -, 2, -
+        yield Case(
+            f"grad-ctc-edge-saturated-{_tag(x)}",
+            api,
+            "edge",
+            {},
+            {"y_true": f32([[1, 2], [1, 2]]), "y_pred": out},
+            "row 1: softmax 1 on the blank, the posterior on the label's few alignments; row 2: the one path, 0",
+        )
+    yield Case("grad-ctc-edge-wide-logits", api, "edge", {}, _loss_inputs(rng, [[1, 2], [2]], 5, 3, scale=12.0))
+    yield Case(
+        "grad-ctc-quirk-interior-zero",
+        api,
+        "quirk",
+        {},
+        {"y_true": f32([[1, 0, 2, 0]]), "y_pred": f32(rng.normal(0, 2, size=(1, 5, 3)))},
+        "label_length counts the non-zeros, the op reads the first ones: the label is [1, 0] (keras#21876)",
+    )
+    yield Case(
+        "grad-ctc-quirk-impossible-label-longer-than-t",
+        api,
+        "quirk",
+        {},
+        _loss_inputs(rng, [[1, 2, 1], [1]], 2, 3),
+        "row 1 has no alignment: the loss is +inf for every y_pred, the reference's derivative 0 "
+        "(torch's zero_infinity=True); backends differ",
+    )
+    yield Case(
+        "grad-ctc-error-y-true-rank-1",
+        api,
+        "error",
+        {},
+        {"y_true": f32([1, 2]), "y_pred": f32(rng.normal(size=(2, 4, 3)))},
+        "y_true must be (batch, max_length)",
+    )
+
+
+def grad_class_cases() -> Iterator[Case]:
+    """``grad.CTC``: the keras test's call under two reductions, the reduction and weight sweep."""
+    from conformance.catalog import grad_loss_class_sweep
+
+    rng = np.random.default_rng(20261712)
+    api = f"grad.{CLS}"
+    note = "keras losses_test.py CTCTest inputs: row 2's label is read as [1, 2, 0], the blank as a label (keras#21876)"
+    yield Case("grad-keras-test-ctc-class", api, "quirk", {}, KERAS_TEST_LOSS, note)
+    yield Case("grad-keras-test-ctc-class-sum", api, "quirk", {"reduction": "sum"}, KERAS_TEST_LOSS, note)
+    yield from grad_loss_class_sweep(rng, api, "ctc", _sweep_labels, _sweep_logits, logits=False)
+
+
 APIS = (
     Api(FN, "function", {"keras3": "losses.ctc"}, "reference.ctc:ctc", (function_cases,), "ctc"),
     Api(CLS, "loss", {"keras3": "losses.CTC"}, "reference.ctc:ctc", (class_cases,), "ctc", file="losses.CTC.class"),
@@ -499,6 +587,12 @@ APIS = (
         args=("y_true", "y_pred", "input_length", "label_length"),
         integer_args=("y_true", "input_length", "label_length"),
     ),
+)
+
+APIS = (
+    *APIS,
+    gradient_of(APIS[0], reference="reference.gradients_ctc:ctc_vjp", cases=(grad_function_cases,)),
+    gradient_of(APIS[1], reference="reference.gradients_ctc:ctc_vjp", cases=(grad_class_cases,)),
 )
 
 DOCS = (
@@ -533,5 +627,26 @@ integers and the op and `ctc_batch_cost` receive them as int32. See docs/semanti
             Theme("keras2 `ctc_batch_cost`", ("ctc-k2-limit-*", "ctc-k2-edge-*", "ctc-k2-error-*")),
         ),
         doctests=("keras-test-*", "ctc-op-limit-label-length-0", "ctc-op-limit-repeat-needs-the-blank-exactly"),
+    ),
+)
+
+DOCS = (
+    dataclasses.replace(
+        DOCS[0],
+        gradients=(
+            Theme(
+                "softmax - posterior (keras3 losses.ctc)",
+                ("grad-ctc-sweep-b1-*", "grad-ctc-label-fills-t", "grad-ctc-all-labels-zero"),
+                "`d(-log P)/dx_t(k) = softmax_t(k) - gamma_t(k)`, `gamma_t(k)` the posterior probability that "
+                "frame t emits class k (an exact forward-backward).",
+            ),
+            Theme("Saturated frames", ("grad-ctc-edge-*",)),
+            Theme(
+                "A blank inside the label; no alignment",
+                ("grad-ctc-quirk-*", "grad-keras-test-ctc-function"),
+                "No alignment: the loss is +inf for every input, the reference's derivative 0; backends differ.",
+            ),
+            Theme("Each reduction", ("grad-ctc-loss-*-wper-sample-shape4x3-*",)),
+        ),
     ),
 )

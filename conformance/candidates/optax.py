@@ -424,3 +424,71 @@ class OptaxCandidate:
         return self._grad_class(
             self.CategoricalFocalCrossentropy, self.categorical_focal_crossentropy, self._focal_vjp, reduction, params
         )
+
+    def _bfce_vjp(
+        self,
+        y_true,
+        y_pred,
+        cot,
+        apply_class_balancing=False,
+        alpha=0.25,
+        gamma=2.0,
+        from_logits=False,
+        label_smoothing=0.0,
+        axis=-1,
+    ):
+        """``jax.grad`` of ``sum(cot * mean(optax.sigmoid_focal_loss(x, z, alpha, gamma), axis))``
+        with the function's label smoothing and alpha (logits only, as the function): optax's
+        BCE factor is the exact one of the logits, so saturated logits differ as the values do."""
+        import jax
+
+        if not from_logits:
+            raise Unsupported("optax's sigmoid_focal_loss takes logits; it has no probability-input focal loss")
+        jnp = self._jnp
+        if np.shape(y_true) != np.shape(y_pred):
+            raise ValueError(f"shapes differ: {np.shape(y_true)} vs {np.shape(y_pred)}")
+        z = jnp.asarray(y_true, jnp.float32)
+        if label_smoothing:
+            z = z * (1.0 - label_smoothing) + 0.5 * label_smoothing
+        c = jnp.asarray(cot, jnp.float32)
+        a = alpha if apply_class_balancing else None
+
+        def total(x):
+            elem = self._optax.sigmoid_focal_loss(x, z, alpha=a, gamma=gamma)
+            return jnp.sum(c * jnp.mean(elem, axis=axis))
+
+        return np.asarray(jax.grad(total)(jnp.asarray(y_pred, jnp.float32)))
+
+    def grad_binary_focal_crossentropy(self, y_true, y_pred, **params):
+        return self._grad_function(self.binary_focal_crossentropy, self._bfce_vjp, y_true, y_pred, **params)
+
+    def grad_BinaryFocalCrossentropy(self, reduction="sum_over_batch_size", **params):  # noqa: N802
+        return self._grad_class(
+            self.BinaryFocalCrossentropy, self.binary_focal_crossentropy, self._bfce_vjp, reduction, params
+        )
+
+    def _ctc_vjp(self, y_true, y_pred, cot):
+        """``jax.grad`` of ``sum(cot * optax.ctc_loss(x, 0, y, label_pad))`` with
+        ``losses.ctc``'s lengths (every frame; the non-zero labels), as the function."""
+        import jax
+
+        jnp = self._jnp
+        yt = np.asarray(y_true)
+        target = np.asarray(yt, np.int32)
+        label_pad = np.arange(target.shape[1])[None, :] >= np.sum(yt != 0, axis=-1)[:, None]
+        logit_pad = jnp.zeros(np.shape(y_pred)[:2], jnp.float32)
+        c = jnp.asarray(cot, jnp.float32)
+
+        def total(x):
+            out = self._optax.ctc_loss(
+                x, logit_pad, jnp.asarray(target), jnp.asarray(label_pad, jnp.float32), blank_id=0
+            )
+            return jnp.sum(c * out)
+
+        return np.asarray(jax.grad(total)(jnp.asarray(y_pred, jnp.float32)))
+
+    def grad_ctc(self, y_true, y_pred):
+        return self._grad_function(self.ctc, self._ctc_vjp, y_true, y_pred)
+
+    def grad_CTC(self, reduction="sum_over_batch_size"):  # noqa: N802
+        return self._grad_class(lambda r: self.CTC(r), self.ctc, self._ctc_vjp, reduction, {})

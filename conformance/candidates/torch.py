@@ -391,3 +391,30 @@ class TorchCandidate:
 
     def grad_CategoricalFocalCrossentropy(self, **params):  # noqa: N802
         raise Unsupported("PyTorch has no categorical focal loss (torchvision's sigmoid_focal_loss is binary)")
+
+    def _ctc_vjp(self, y_true, y_pred, cot):
+        """``torch.autograd`` of ``sum(cot * ctc(y_true, y_pred))`` through the adapter's
+        ``log_softmax`` and ``F.ctc_loss`` (``losses.ctc``'s lengths), as the function."""
+        torch = self._torch
+        yt = np.asarray(y_true)
+        bsz, t_len = np.shape(y_pred)[:2]
+
+        def total(p):
+            logp = torch.nn.functional.log_softmax(p, dim=-1).transpose(0, 1)
+            out = torch.nn.functional.ctc_loss(
+                logp,
+                torch.from_numpy(yt.astype(np.int64)),
+                torch.full((bsz,), t_len, dtype=torch.int64),
+                torch.from_numpy(np.sum(yt != 0, axis=-1).astype(np.int64)),
+                blank=0,
+                reduction="none",
+            )
+            return torch.sum(self._t(cot) * out)
+
+        return self._autograd(total, y_pred)
+
+    def grad_ctc(self, y_true, y_pred):
+        return self._grad_function(self.ctc, self._ctc_vjp, y_true, y_pred)
+
+    def grad_CTC(self, reduction="sum_over_batch_size"):  # noqa: N802
+        return self._grad_class(lambda r: self.CTC(r), self.ctc, self._ctc_vjp, reduction, {})

@@ -602,6 +602,61 @@ class NumpyKeras:
             {"q": 0.5, **kw},
         )
 
+    def _bfce_dbce(self, z, x, s, from_logits):
+        """d bce / d y_pred of Keras 3's BCE factor: the clipped probability path's, times
+        sigmoid's s (1 - s) for logits."""
+        g = self._bce_grad(z, s, False)
+        return g * (s * (F(1) - s)) if from_logits else g
+
+    def _bfce_focal_slope(self, f, g):
+        """d (f ** g) / d f = g f ** (g - 1), for g != 0."""
+        return g * np.power(f, g - F(1))
+
+    def _vjp_binary_focal_crossentropy(
+        self,
+        y_true,
+        y_pred,
+        cot,
+        apply_class_balancing=False,
+        alpha=0.25,
+        gamma=2.0,
+        from_logits=False,
+        label_smoothing=0.0,
+        axis=-1,
+    ):
+        """W (F' (1 - 2z) bce ds/dy + F dbce/dy), F = (1 - p_t) ** gamma, F' its slope."""
+        yp0 = np.asarray(y_pred, F)
+        yt, yp = self._check_shapes(np.asarray(y_true, F), yp0)
+        if label_smoothing:
+            yt = self._smooth_binary(yt, label_smoothing)
+        if from_logits:
+            with np.errstate(over="ignore"):
+                s = F(1) / (F(1) + np.exp(-yp))
+            chain = s * (F(1) - s)
+        else:
+            s, chain = yp, F(1)
+        bce = self._bfce_bce(yt, yp, s, from_logits)
+        f = F(1) - (yt * s + (F(1) - yt) * (F(1) - s))
+        g = F(gamma)
+        if g == 0:
+            fac, slope = np.ones_like(f), np.zeros_like(f)
+        else:
+            fac, slope = np.power(f, g), self._bfce_focal_slope(f, g)
+        d = slope * (F(1) - F(2) * yt) * bce * chain + fac * self._bfce_dbce(yt, yp, s, from_logits)
+        if apply_class_balancing:
+            d = (yt * F(alpha) + (F(1) - yt) * F(1 - alpha)) * d
+        scale = np.expand_dims(np.asarray(cot, F), axis) / F(yp.shape[axis])
+        return _sum_to(d * scale, yp0.shape)
+
+    def grad_binary_focal_crossentropy(self, y_true, y_pred, **kw):
+        values = self.binary_focal_crossentropy(y_true, y_pred, **kw)
+        return self._vjp_binary_focal_crossentropy(y_true, y_pred, np.ones(np.shape(values), F), **kw)
+
+    def grad_BinaryFocalCrossentropy(self, **kw):  # noqa: N802
+        return self._grad_loss_class(
+            self._vjp_binary_focal_crossentropy, self.binary_focal_crossentropy, self.BinaryFocalCrossentropy, kw
+        )
+
 
 def _sum_to(a, shape):
     """Sum a broadcast array back to ``shape`` (a gradient through a broadcast)."""
@@ -669,6 +724,40 @@ def _ctc_nll(logp, label, blank):
     return F(np.inf) if m == ninf else F(-(m + np.log(np.sum(np.exp(last - m), dtype=F))))
 
 
+def _ctc_posterior(logp, label, blank):
+    """(T, K) posterior probability that each frame emits each class, by forward-backward in
+    log space (float64); None without alignment."""
+    ext = [blank]
+    for c in label:
+        ext += [int(c), blank]
+    t_len, k = logp.shape
+    n = len(ext)
+    lp = logp[:, ext]
+    skip = np.array([s % 2 == 1 and s >= 2 and ext[s] != ext[s - 2] for s in range(n)])
+    a = np.full((t_len, n), -np.inf)
+    a[0, : min(n, 2)] = lp[0, : min(n, 2)]
+    for t in range(1, t_len):
+        one = np.concatenate(([-np.inf], a[t - 1, :-1]))
+        two = np.where(skip, np.concatenate(([-np.inf, -np.inf], a[t - 1, :-2]))[:n], -np.inf)
+        a[t] = np.logaddexp(np.logaddexp(a[t - 1], one), two) + lp[t]
+    b = np.full((t_len, n), -np.inf)
+    b[t_len - 1, max(n - 2, 0) :] = 0.0
+    skip2 = np.concatenate((skip[2:], [False, False]))[:n]
+    for t in range(t_len - 2, -1, -1):
+        nx = b[t + 1] + lp[t + 1]
+        one = np.concatenate((nx[1:], [-np.inf]))
+        two = np.where(skip2, np.concatenate((nx[2:], [-np.inf, -np.inf]))[:n], -np.inf)
+        b[t] = np.logaddexp(np.logaddexp(nx, one), two)
+    log_p = np.logaddexp(a[t_len - 1, n - 1], a[t_len - 1, n - 2] if n > 1 else -np.inf)
+    if log_p == -np.inf:
+        return None
+    occ = np.exp(a + b - log_p)
+    gamma = np.zeros((t_len, k))
+    for s in range(n):
+        gamma[:, ext[s]] += occ[:, s]
+    return gamma
+
+
 class NumpyKeras3(NumpyKeras):
     def ops_ctc_loss(self, target, output, target_length, output_length, mask_index=0):
         target, logp = np.asarray(target), _log_softmax(output)
@@ -690,6 +779,31 @@ class NumpyKeras3(NumpyKeras):
 
     def CTC(self, reduction="sum_over_batch_size"):  # noqa: N802
         return self._loss_class(self.ctc, reduction, {})
+
+    # ------------------------------------------------------------------ gradients (keras3 only)
+    def _ctc_grad_logp(self, p, gamma):
+        """d(-log P) / d x of one frame from its softmax p and its posterior gamma."""
+        return p - gamma
+
+    def _vjp_ctc(self, y_true, y_pred, cot):
+        """softmax - posterior per frame (forward-backward in log space); 0 without alignment."""
+        yt, yp = np.asarray(y_true), np.asarray(y_pred, F)
+        logp = _log_softmax(yp)
+        out = np.zeros(yp.shape, F)
+        for b in range(yp.shape[0]):
+            label = [int(v) for v in yt[b, : int(np.sum(yt[b] != 0))]]
+            gamma = _ctc_posterior(logp[b].astype(np.float64), label, 0)
+            if gamma is not None:
+                g = self._ctc_grad_logp(np.exp(logp[b]), gamma.astype(F))
+                out[b] = g * F(np.asarray(cot, F).reshape(-1)[b])
+        return out
+
+    def grad_ctc(self, y_true, y_pred):
+        values = self.ctc(y_true, y_pred)
+        return self._vjp_ctc(y_true, y_pred, np.ones(np.shape(values), F))
+
+    def grad_CTC(self, **kw):  # noqa: N802
+        return self._grad_loss_class(self._vjp_ctc, self.ctc, self.CTC, kw)
 
 
 class NumpyKeras2(NumpyKeras):
@@ -753,6 +867,10 @@ class NumpyKeras2(NumpyKeras):
     def _bfce_bce(self, z, x, s, from_logits):
         """tf_keras hands the logits themselves to its BCE: the exact logits path."""
         return self._bce_logits(z, x) if from_logits else self._bce_probs(z, s)
+
+    def _bfce_dbce(self, z, x, s, from_logits):
+        """tf_keras differentiates the exact BCE of the logits: sigmoid(x) - z."""
+        return s - z if from_logits else self._bce_grad(z, s, False)
 
     def CategoricalCrossentropy(self, reduction="auto", **kw):  # noqa: N802
         return self._loss_class(self.categorical_crossentropy, reduction, kw)
