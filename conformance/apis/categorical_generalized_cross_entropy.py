@@ -288,6 +288,18 @@ def grad_class_cases() -> Iterator[Case]:
     yield Case("grad-doc-gce-class", api, "core", {}, DOC, "the docstring's call")
     yield from grad_loss_class_sweep(rng, api, "gce", _indices, _simplex, logits=False)
     yield Case(
+        "grad-gce-loss-edge-tiny-and-above-one",
+        api,
+        "edge",
+        {"q": 0.7},
+        {
+            "y_true": f32([0, 2]),
+            "y_pred": f32([[1e-6, 0.5, 0.5], [0.2, 0.3, 2.5]]),
+            "sample_weight": f32([2, 0.5]),
+        },
+        "p = 1e-6 at the label: -p^(q-1) is large (about 63); p = 2.5 above one: no clip, the power's gradient",
+    )
+    yield Case(
         "grad-gce-loss-error-q1p5",
         api,
         "error",

@@ -560,6 +560,17 @@ def grad_class_cases() -> Iterator[Case]:
     yield Case("grad-keras-test-ctc-class", api, "quirk", {}, KERAS_TEST_LOSS, note)
     yield Case("grad-keras-test-ctc-class-sum", api, "quirk", {"reduction": "sum"}, KERAS_TEST_LOSS, note)
     yield from grad_loss_class_sweep(rng, api, "ctc", _sweep_labels, _sweep_logits, logits=False)
+    out = np.zeros((2, 4, 3), np.float32)
+    out[0, :, 0] = 30.0  # blank everywhere: the label [1, 2] is unlikely
+    out[1, [0, 1, 2, 3], [1, 0, 2, 0]] = 30.0  # the path 1, -, 2, -
+    yield Case(
+        "grad-ctc-loss-edge-saturated-weighted",
+        api,
+        "edge",
+        {},
+        {"y_true": f32([[1, 2], [1, 2]]), "y_pred": out, "sample_weight": f32([2, 0.5])},
+        "the function's saturated rows (logit 30) under the default reduction, weighted",
+    )
 
 
 APIS = (
