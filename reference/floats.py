@@ -37,6 +37,8 @@ _mpf_pos = mpmath.libmp.mpf_pos
 
 #: Significant decimal digits the reference works at unless the caller asks for more.
 DEFAULT_DPS = 50
+#: the binary precision ``mp.workdps(DEFAULT_DPS)`` sets
+_REFERENCE_PREC = mpmath.libmp.dps_to_prec(DEFAULT_DPS)
 
 
 def at_reference_precision(fn):
@@ -44,6 +46,8 @@ def at_reference_precision(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        if mp.prec == _REFERENCE_PREC:  # already there (a nested call): entering again changes nothing
+            return fn(*args, **kwargs)
         with mp.workdps(max(mp.dps, DEFAULT_DPS)):
             return fn(*args, **kwargs)
 

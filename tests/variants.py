@@ -7,6 +7,8 @@ Each is the example float32 numpy candidate with one change. ``BROKEN`` maps a n
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from kc_numpy_candidate import NumpyKeras2, NumpyKeras3
 
@@ -845,3 +847,94 @@ BROKEN.update(
         ),
     }
 )
+
+
+# --------------------------------------------------------------------------- the whole candidate in float64
+@functools.cache
+def _float64_module():
+    """The example candidate's module re-executed with ``F = float64``: every array, product,
+    log and sum in double precision, while the constants stay the float32 values Keras
+    uses (epsilon and the upper clip bound ``1 - 2^-23``). Each substitution must match,
+    so a change to the example's spelling fails loudly here instead of testing less."""
+    import re
+    import types
+    from pathlib import Path
+
+    import kc_numpy_candidate
+
+    src = Path(kc_numpy_candidate.__file__).read_text(encoding="utf-8")
+    subs = (
+        (r"^F = np\.float32$", "F = np.float64"),
+        (r"eps = F\(1e-7\)", "eps = np.float64(np.float32(1e-7))"),
+        (r"F\(1(\.0)?\) - self\.eps", "np.float64(np.float32(1 - 1e-7))"),
+    )
+    for pattern, repl in subs:
+        src, n = re.subn(pattern, repl, src, flags=re.M)
+        assert n, f"the example candidate no longer spells {pattern!r}"
+    mod = types.ModuleType("kc_numpy_candidate_float64")
+    exec(compile(src, "kc_numpy_candidate_float64", "exec"), mod.__dict__)  # noqa: S102 - our own example
+    return mod
+
+
+def _widen(v):
+    if isinstance(v, np.ndarray) and v.dtype == np.float32:
+        return v.astype(np.float64)
+    return np.float64(v) if isinstance(v, np.float32) else v
+
+
+class _Wrapped:
+    """``inner`` with every argument mapped through ``arg`` and every array it returns
+    through ``out``; what it returns that is neither (a loss object, a metric) is wrapped
+    the same way, so its calls and ``result()`` are mapped too."""
+
+    def __init__(self, inner, arg=lambda v: v, out=lambda v: v):
+        self._inner, self._arg, self._out = inner, arg, out
+
+    def __call__(self, *args, **kwargs):
+        return self._call(self._inner, args, kwargs)
+
+    def __getattr__(self, name):
+        attr = getattr(self._inner, name)
+        if name.startswith("_") or not callable(attr) or isinstance(attr, type):
+            return attr
+        return lambda *args, **kwargs: self._call(attr, args, kwargs)
+
+    def _call(self, fn, args, kwargs):
+        out = fn(*[self._arg(a) for a in args], **{k: self._arg(v) for k, v in kwargs.items()})
+        if isinstance(out, tuple | list):
+            return type(out)(self._out(o) for o in out)
+        if out is None or isinstance(out, np.ndarray | np.generic | float | int | dict):
+            return self._out(out)
+        return _Wrapped(out, self._arg, self._out)
+
+
+class WholeCandidateFloat64(_Wrapped):
+    """Correct: every API (values, metrics, ops, gradients) computed in float64 with Keras'
+    float32 constants, the results handed back unrounded. More accurate than any float32
+    backend, so the tolerance rule must let it through everywhere."""
+
+    def __init__(self):
+        super().__init__(_float64_module().NumpyKeras3(), arg=_widen)
+
+
+class WholeCandidateFloat64Keras2(_Wrapped):
+    """``WholeCandidateFloat64`` for the keras2 profile."""
+
+    def __init__(self):
+        super().__init__(_float64_module().NumpyKeras2(), arg=_widen)
+
+
+def uniform_relative_error(r: float, profile: str = "keras3") -> _Wrapped:
+    """Broken: the example candidate with every floating result ``(1 + r)`` times too large
+    (in float64, so the error is exactly ``r`` and not rounded away)."""
+
+    def out(v):
+        if isinstance(v, np.ndarray | np.floating) and np.asarray(v).dtype.kind == "f":
+            return np.asarray(v, np.float64) * (1 + r)
+        return v
+
+    return _Wrapped(NumpyKeras3() if profile == "keras3" else NumpyKeras2(), out=out)
+
+
+ROUNDS_DIFFERENTLY = ROUNDS_DIFFERENTLY + (WholeCandidateFloat64,)
+ROUNDS_DIFFERENTLY_KERAS2 = ROUNDS_DIFFERENTLY_KERAS2 + (WholeCandidateFloat64Keras2,)

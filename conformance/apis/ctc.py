@@ -551,7 +551,8 @@ def grad_function_cases() -> Iterator[Case]:
 
 
 def grad_class_cases() -> Iterator[Case]:
-    """``grad.CTC``: the keras test's call under two reductions, the reduction and weight sweep."""
+    """``grad.CTC``: the keras test's call under two reductions, the reduction and weight sweep,
+    saturated frames, and one- and two-frame calls."""
     from conformance.catalog import grad_loss_class_sweep
 
     rng = np.random.default_rng(20261712)
@@ -571,6 +572,13 @@ def grad_class_cases() -> Iterator[Case]:
         {"y_true": f32([[1, 2], [1, 2]]), "y_pred": out, "sample_weight": f32([2, 0.5])},
         "the function's saturated rows (logit 30) under the default reduction, weighted",
     )
+    # One and two frames: the float32 forward-backward's bound D grows with T, so these are the
+    # class's tightest gradients, and a small uniform error in its gradient shows here first.
+    srng = np.random.default_rng(20261713)
+    for t, params in ((1, {}), (1, {"reduction": "sum"}), (2, {})):
+        labels = [[int(srng.integers(1, 4))] for _ in range(2)]
+        tag = params.get("reduction", "default")
+        yield Case(f"grad-ctc-loss-short-t{t}-{tag}", api, "core", params, _loss_inputs(srng, labels, t, 4, 1))
 
 
 APIS = (
