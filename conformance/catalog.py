@@ -498,8 +498,8 @@ def metric_stream_cases(
     """A ``MeanMetricWrapper`` metric's cases (ids ``{prefix}-...``): the empty and reset
     state, ``streams`` seeded random streams of update/result/reset with every weight kind,
     the counting cases (a scalar weight over batches of unequal size, rank-3 inputs, a
-    per-sample weight on rank 3, all-zero weights), saturated batches and a (n,) vs (n,1)
-    batch.
+    per-sample and a per-step weight on rank 3, all-zero weights), saturated batches and a
+    (n,) vs (n,1) batch.
 
     ``labels(rng, shape)`` and ``preds(rng, shape)`` draw a batch of the wrapped function's
     inputs; ``logits`` and ``smoothing``: whether the metric has ``from_logits`` and
@@ -581,6 +581,22 @@ def metric_stream_cases(
         {},
         {"steps": [update((2, 2, 3), f32([1, 0])), R]},
         "both weight per sample (unlike the keras3 loss)",
+    )
+    yield Case(
+        f"{prefix}-rank3-per-step-weight",
+        api,
+        "core",
+        {},
+        {
+            "steps": [
+                update((2, 3, 4), f32(rng.uniform(0, 2, size=(2, 3)))),
+                R,
+                update((1, 2, 3), f32([[0.5, 2.0]])),
+                R,
+            ]
+        },
+        "a (batch, steps) weight on rank-3 inputs, as a sequence model's mask: how the weight is "
+        "reduced over the steps decides the count",
     )
     for name, (yt, yp, *params) in (edge or {}).items():
         yield Case(
