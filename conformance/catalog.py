@@ -658,6 +658,22 @@ def cases() -> list[Case]:
 GRAD_REDUCTIONS = ("default", "sum_over_batch_size", "sum", "none", None, "mean", "mean_with_sample_weight", "auto")
 
 
+def grad_broadcast_pred_cases(api: str, short: str, seed: int, y_true) -> Iterator[Case]:
+    """``grad-{short}-broadcast-pred-{col,row}``: y_pred as a (3, 1) column and a (4,) row,
+    broadcast against a (3, 4) ``y_true(rng, shape)``, for APIs without a shape check. The
+    gradient is the sum over the broadcast axis; a backward that averages or drops it fails."""
+    rng = np.random.default_rng(seed)
+    for name, pshape in (("col", (3, 1)), ("row", (4,))):
+        yield Case(
+            f"grad-{short}-broadcast-pred-{name}",
+            api,
+            "core",
+            {},
+            {"y_true": y_true(rng, (3, 4)), "y_pred": f32(rng.uniform(0.05, 0.95, size=pshape))},
+            "y_pred broadcasts against y_true (3, 4): its gradient sums over the broadcast axis",
+        )
+
+
 def grad_loss_class_sweep(rng, api: str, short: str, labels, probs, *, logits: bool = True) -> Iterator[Case]:
     """A loss class's gradient cases (``grad.<Class>``, ids ``grad-{short}-loss-...``):
     every reduction string against five weight kinds, on (4, 3) and (2, 3, 4) inputs

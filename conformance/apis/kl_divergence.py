@@ -180,6 +180,10 @@ def grad_function_cases() -> Iterator[Case]:
             "exactly at a clip bound the clip's derivative is implementation-defined; the reference passes it",
         )
 
+    from conformance.catalog import grad_broadcast_pred_cases
+
+    yield from grad_broadcast_pred_cases(api, "kld", 20261242, lambda rng, shape: f32(rng.uniform(0, 1, size=shape)))
+
 
 def grad_class_cases() -> Iterator[Case]:
     """``grad.KLDivergence``: the reduction and weight sweep, the docstring call."""

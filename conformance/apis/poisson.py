@@ -157,6 +157,12 @@ def grad_function_cases() -> Iterator[Case]:
             {"y_true": f32([[0, 1, 7]]), "y_pred": f32([[p, p, p]])},
         )
 
+    from conformance.catalog import grad_broadcast_pred_cases
+
+    yield from grad_broadcast_pred_cases(
+        api, "poisson", 20261252, lambda rng, shape: f32(rng.integers(0, 6, size=shape))
+    )
+
 
 def grad_class_cases() -> Iterator[Case]:
     """``grad.Poisson``: the reduction and weight sweep, the docstring call."""
