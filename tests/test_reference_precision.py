@@ -9,7 +9,20 @@ from conformance.catalog import cases
 from conformance.registry import evaluate
 from reference import DEFAULT_DPS, SpecError
 
-SAMPLE = [c for i, c in enumerate(cases()) if i % 37 == 0]
+
+def _sample(every: int = 43) -> list:
+    """Every ``every``-th case of each API, its first included: each API is in the sample
+    however the catalog grows (a stride over the whole catalog lost one when cases were added)."""
+    seen: dict[str, int] = {}
+    out = []
+    for c in cases():
+        if seen.get(c.api, 0) % every == 0:
+            out.append(c)
+        seen[c.api] = seen.get(c.api, 0) + 1
+    return out
+
+
+SAMPLE = _sample()
 
 
 def _digits_agreeing(a, b) -> float:
@@ -34,6 +47,9 @@ def test_twice_the_precision_agrees_to_40_digits(case, profile):
             assert _digits_agreeing(a, b) >= 40, (case.id, a, b)
 
 
-def test_the_sample_is_large_and_covers_every_api():
+def test_the_sample_is_large_and_has_a_value_of_every_api():
+    """Each API has a sampled case with a value (not an error case), so the digits compared
+    above include every API's reference."""
     assert len(SAMPLE) >= 50
-    assert {c.api for c in SAMPLE} == {c.api for c in cases()}
+    valued = {c.api for c in SAMPLE if c.tier != "error"}
+    assert valued == {c.api for c in cases()}
