@@ -46,6 +46,7 @@ from reference.floats import (
     f64,
     is_f32,
     round_f32,
+    sigmoid_pair,
     to_mpf,
 )
 from reference.memo import profile_memo
@@ -80,17 +81,21 @@ def _power_spread(f: float, df: float, g: float) -> float:
     return max(up, down)
 
 
-def focal_factor(z, dz, s, ds, gamma):
+def focal_factor(z, dz, s, ds, gamma, q=None):
     """``F = (1 - p_t) ** gamma`` with ``p_t = z s + (1 - z)(1 - s)``, and its budget.
 
     ``dz`` and ``ds`` are the absolute uncertainties of the label and of the probability
     (the rounding of a sigmoid). The uncertainty of ``f = 1 - p_t`` is summed to first
     order, then pushed through the power exactly, on whichever side moves ``F`` more
-    (``_power_spread``). The budget is a Python float (``reference.floats.f64``)."""
-    w, q = 1 - z, 1 - s
+    (``_power_spread``). The budget is a Python float (``reference.floats.f64``).
+    ``q`` is ``1 - s`` when the caller has it without cancellation (a sigmoid's complement);
+    ``f`` is formed as ``z q + (1 - z) s``, which ``1 - p_t`` equals without its cancellation."""
+    w = 1 - z
+    if q is None:
+        q = 1 - s
     a1, a2 = z * s, w * q
     p_t = a1 + a2
-    f = 1 - p_t
+    f = z * q + w * s
     df = abs(f64(s - q)) * dz + abs(f64(z - w)) * ds
     df += (
         _inexact(a1)
@@ -111,10 +116,10 @@ def focal_factor(z, dz, s, ds, gamma):
 def _element(y, x, z, dz, *, from_logits, gamma, gamma_exact, balance, alpha, prof):
     u = U64
     if from_logits:
-        s = 1 / (1 + mpmath.exp(-x))
+        s, q = sigmoid_pair(x)
         ds = SIGMOID_ROUNDINGS * u * f64(s) if not is_f32(s) else 0.0
     else:
-        s, ds = x, 0.0
+        s, q, ds = x, 1 - x, 0.0
     # the BCE factor
     if from_logits and prof.binary_focal_logits_bce == "logits":
         bce, dbce = _logits_term(x, z, dz)
@@ -126,7 +131,7 @@ def _element(y, x, z, dz, *, from_logits, gamma, gamma_exact, balance, alpha, pr
             a, b = (sf + _EPS64, 1 - sf + _EPS64) if double else (sf, 1 - sf)
             dbce += abs(-zf / a + (1 - zf) / b) * ds
     # the focal factor
-    F, dF, f = focal_factor(z, dz, s, ds, gamma)
+    F, dF, f = focal_factor(z, dz, s, ds, gamma, q)
     Ff, ff = f64(F), f64(f)
     if gamma != 0 and gamma != gamma_exact and f > 0:  # a float64 implementation uses the exact gamma
         dF += abs(Ff * math.log(ff)) * abs(f64(gamma - gamma_exact))

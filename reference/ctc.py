@@ -60,11 +60,19 @@ import mpmath
 import numpy as np
 
 from reference.errors import SpecError, UndefinedInput
-from reference.floats import EPSILON, UNIT_ROUNDOFF, at_reference_precision, is_f32, to_mpf
+from reference.floats import (
+    EPSILON,
+    UNIT_ROUNDOFF,
+    at_reference_precision,
+    is_f32,
+    lost_digits,
+    to_mpf,
+    with_guard_digits,
+)
 from reference.profiles import Profile, get_profile
 from reference.tracked import Tracked
 
-__all__ = ["ctc_loss", "ctc", "ctc_batch_cost", "ctc_nll"]
+__all__ = ["ctc_loss", "ctc", "ctc_batch_cost"]
 
 _U = float(UNIT_ROUNDOFF)
 _EPS = to_mpf(EPSILON)
@@ -144,18 +152,28 @@ def _skip_allowed(ext: list[int], blank: int) -> list[bool]:
     return [s % 2 == 1 and s >= 2 and ext[s] != ext[s - 2] for s in range(len(ext))]
 
 
-def ctc_nll(probs: np.ndarray, log_norm, logp: np.ndarray, err: np.ndarray, label: list[int], blank: int):
-    """``(loss, budget)`` of one sample: ``probs`` (T_b, K) exact frame weights whose
-    normalisers' logs sum to ``log_norm``; ``logp`` and ``err`` float64 (T_b, K). See the
-    module docstring."""
+def _sample_nll(x, pre, label: list[int], blank: int):
+    """``((loss, budget), lost)`` of one sample from its frames ``x`` (logits), or from
+    ``pre`` (keras2's probabilities and their budget); ``lost`` the digits ``-log P``
+    cancels (``reference.floats.with_guard_digits``: a saturated sample's loss is a tiny
+    difference of two logs)."""
+    if pre is not None:
+        probs, log_norm, logp, err = _probability_rows(*pre)
+    else:
+        probs, log_norm, logp, err = _softmax_rows(x)
+    return _nll(probs, log_norm, logp, err, label, blank)
+
+
+def _nll(probs: np.ndarray, log_norm, logp: np.ndarray, err: np.ndarray, label: list[int], blank: int):
+    """``((loss, budget), lost)`` of one sample: ``probs`` (T_b, K) exact frame weights whose
+    normalisers' logs sum to ``log_norm``; ``logp`` and ``err`` float64 (T_b, K); ``lost``
+    the digits ``log_norm - log P`` cancels. See the module docstring."""
     t_len = probs.shape[0]
     ext = _extended(label, blank)
     n = len(ext)
     skip = _skip_allowed(ext, blank)
     if t_len == 0:
-        if label:
-            return mpmath.inf, mpmath.mpf(0)
-        return mpmath.mpf(0), mpmath.mpf(0)
+        return (mpmath.inf if label else mpmath.mpf(0), mpmath.mpf(0)), 0.0
     zero = mpmath.mpf(0)
     alpha = [zero] * n
     alpha[0] = probs[0, ext[0]]
@@ -174,9 +192,10 @@ def ctc_nll(probs: np.ndarray, log_norm, logp: np.ndarray, err: np.ndarray, labe
         alpha = new
     total = alpha[n - 1] + (alpha[n - 2] if n > 1 else zero)
     if total == 0:
-        return mpmath.inf, mpmath.mpf(0)
-    loss = log_norm - mpmath.log(total)
-    return loss, mpmath.mpf(_budget(logp, err, ext, skip, float(loss)))
+        return (mpmath.inf, mpmath.mpf(0)), 0.0
+    log_total = mpmath.log(total)
+    loss = log_norm - log_total
+    return (loss, mpmath.mpf(_budget(logp, err, ext, skip, float(loss)))), lost_digits(log_norm, log_total, 1)
 
 
 def _budget(logp, err, ext, skip, loss: float) -> float:
@@ -226,14 +245,11 @@ def _per_sample(output, labels, frames, blank, pre=None) -> Tracked:
     budget = np.empty((bsz,), dtype=object)
     for b in range(bsz):
         t_b = frames[b]
-        x = output[b, :t_b]
-        if pre is not None:
-            probs, log_norm, logp, err = _probability_rows(pre[0][b, :t_b], pre[1][b, :t_b])
-        else:
-            probs, log_norm, logp, err = _softmax_rows(x)
         if any(not 0 <= c < k for c in labels[b]):
             raise UndefinedInput(f"sample {b}: a label is outside [0, {k})")
-        value[b], budget[b] = ctc_nll(probs, log_norm, logp, err, labels[b], blank)
+        pre_b = None if pre is None else (pre[0][b, :t_b], pre[1][b, :t_b])
+        loss, budget[b] = with_guard_digits(_sample_nll, output[b, :t_b], pre_b, labels[b], blank)
+        value[b] = +loss  # back to the working precision
     mag = np.array([abs(v) if mpmath.isfinite(v) else mpmath.mpf(0) for v in value], dtype=object)
     return Tracked(value, budget, mag, np.ones((bsz,), int))
 

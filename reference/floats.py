@@ -29,6 +29,9 @@ __all__ = [
     "ulp32",
     "f64",
     "U64",
+    "sigmoid_pair",
+    "with_guard_digits",
+    "lost_digits",
 ]
 
 mp = mpmath.mp
@@ -52,6 +55,47 @@ def at_reference_precision(fn):
             return fn(*args, **kwargs)
 
     return wrapper
+
+
+def sigmoid_pair(x) -> tuple[mpmath.mpf, mpmath.mpf]:
+    """``(sigmoid(x), 1 - sigmoid(x))``, each to full working precision: the complement is
+    ``sigmoid(-x)``, not a subtraction from 1 (at logit 100 that subtraction keeps 6 of 50
+    digits; tests/test_reference_precision.py)."""
+    return 1 / (1 + mpmath.exp(-x)), 1 / (1 + mpmath.exp(x))
+
+
+#: Guard digits of ``with_guard_digits``' first try, and the digits a result keeps beyond the
+#: working precision after its cancellation.
+_GUARD, _SPARE = 15, 10
+
+
+def with_guard_digits(fn, *args):
+    """``fn(*args)`` returns ``(result, lost)``, ``lost`` the most decimal digits its final
+    subtraction cancelled. Run it at ``dps + guard`` digits, with ``guard`` raised to
+    ``lost + _SPARE + 5`` and rerun while the result would keep fewer than ``dps + _SPARE``
+    digits, so the result holds the working precision's digits, not what is left after the
+    cancellation (a saturated CTC frame loses 27 of 50). The caller rounds the result back
+    to the working precision (``+v``). A difference that is exactly zero loses every digit
+    at any precision, so the reruns stop after three tries (it is then rounding noise)."""
+    guard = _GUARD
+    for _ in range(3):
+        with mp.workdps(mp.dps + guard):
+            result, lost = fn(*args)
+        if lost + _SPARE <= guard:
+            break
+        guard = math.ceil(lost) + _SPARE + 5
+    return result
+
+
+def lost_digits(a, b, scale=0) -> float:
+    """Decimal digits ``a - b`` loses: ``log10(max(|a|, |b|, scale) / |a - b|)``, 0 when it is
+    0. ``scale``: the absolute error of ``a`` and ``b`` in units of the working precision
+    when it exceeds their size (1 for logs: ``log`` of a number near 1 is near 0, but off by
+    that number's relative error)."""
+    diff = a - b
+    if not diff or not mpmath.isfinite(diff):
+        return 0.0
+    return max(0.0, float(mpmath.log10(max(abs(a), abs(b), scale) / abs(diff))))
 
 
 #: u = 2^-24: one float32 rounding to nearest moves a value by at most u times itself.

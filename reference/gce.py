@@ -47,10 +47,10 @@ def _element(p, q32, q_exact):
     if p < 0:
         raise UndefinedInput("p < 0 for the true class: p ** q is NaN")
     if p == 0:
-        big_p = mpmath.mpf(0)
-    else:
+        big_p, one_minus = mpmath.mpf(0), mpmath.mpf(1)
+    else:  # 1 - p ** q as -expm1(q log p): it does not cancel where p ** q is near 1
         big_p = p**q32
-    one_minus = 1 - big_p
+        one_minus = -mpmath.expm1(q32 * mpmath.log(p))
     loss = one_minus / q32
     budget = POW_ROUNDINGS * u * big_p / abs(q32)
     if not is_f32(one_minus):

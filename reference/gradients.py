@@ -42,6 +42,7 @@ from reference.floats import (
     at_reference_precision,
     is_f32,
     mpf_array,
+    sigmoid_pair,
     to_mpf,
 )
 from reference.losses import _ALIGN, loss_class, same_rank_shapes
@@ -149,8 +150,8 @@ def _bce_logit_grad(x, z, dz):
     """d l / d x of ``max(x,0) - x z + log1p(exp(-|x|))``: ``sigmoid(x) - z``. Autodiff
     adds ``sigmoid(x)`` (or jax's ``(1-z) sigmoid(x) - z sigmoid(-x)``) and ``-z``."""
     u = UNIT_ROUNDOFF
-    s = 1 / (1 + mpmath.exp(-x))
-    g = s - z
+    s, sc = sigmoid_pair(x)
+    g = (1 - z) * s - z * sc  # s - z, without cancelling where s is near z in {0, 1}
     mag = s + abs(z)
     budget = dz  # |d g / d z| = 1
     if not is_f32(1 - z):  # jax: (1 - z) * sigmoid(x) holds 1 - z rounded
@@ -237,9 +238,12 @@ def _cce_logits_row(z, dz, x, c):
     big_z, abs_z, sum_dz = mpmath.fsum(z), mpmath.fsum(abs(zi) for zi in z), mpmath.fsum(dz)
     steps = _sum_steps(len(x))
     out = []
-    for zj, dzj, dj, ej in zip(z, dz, d, e):
+    for j, (zj, dzj, dj, ej) in enumerate(zip(z, dz, d, e)):
         sm = ej / s
-        g = big_z * sm - zj
+        # Z sm - z_j = (e_j (Z - z_j) - z_j (s - e_j)) / s: no cancellation where the class
+        # dominates (s - e_j summed from the other classes) and its label is 1
+        rest = mpmath.fsum(e[:j] + e[j + 1 :]) if 2 * ej > s else s - ej
+        g = (ej * (big_z - zj) - zj * rest) / s
         mag = abs(zj) + sm * abs_z
         budget = dzj + sm * sum_dz + u * sm * abs_z * (abs(dj) + steps + 2)
         out.append((c * g, abs(c) * budget, abs(c) * mag))

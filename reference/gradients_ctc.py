@@ -28,6 +28,12 @@ holds each ``log alpha`` and ``log beta`` off by at most ``D``, the value's per-
 bound (``reference.ctc``: ``e_t(k) + u (4 |a_t(s)| + 8)``) summed over the frames with the
 largest term of each frame, and ``log P`` is one of them; ``gamma = exp(log alpha + log beta
 - log P)``, so relatively off by ``2 D``.
+
+Precision: ``p_t(k) - gamma_t(k)`` cancels where a frame is saturated and its posterior
+follows it (logit 30: ``p`` and ``gamma`` agree to 27 digits, both near 1 or both near
+``e^-30``). ``_sample`` reports the digits its differences lose and runs with that many
+guard digits more (``reference.floats.with_guard_digits``), so the gradient holds the working
+precision's digits, not what is left after the cancellation (tests/test_reference_precision.py).
 """
 
 from __future__ import annotations
@@ -38,7 +44,7 @@ import mpmath
 import numpy as np
 
 from reference.ctc import _extended, _skip_allowed, _softmax_rows
-from reference.floats import UNIT_ROUNDOFF, at_reference_precision
+from reference.floats import UNIT_ROUNDOFF, at_reference_precision, lost_digits, with_guard_digits
 from reference.gradients import _obj
 from reference.profiles import get_profile
 from reference.tracked import Tracked
@@ -54,7 +60,8 @@ def _sum_steps(k: int) -> int:
 
 
 def _sample(x_rows: np.ndarray, label: list[int], blank: int):
-    """``(grad, budget, mag)`` lists (T, K) of one sample, before its cotangent."""
+    """``((grad, budget, mag), lost)`` of one sample, before its cotangent: lists (T, K),
+    and the most decimal digits any ``p - gamma`` lost to cancellation."""
     t_len, k = x_rows.shape
     w, log_norm, logp, err = _softmax_rows(x_rows)
     sums = [mpmath.fsum(w[t]) for t in range(t_len)]
@@ -91,7 +98,7 @@ def _sample(x_rows: np.ndarray, label: list[int], blank: int):
     total = alpha[t_len - 1][n - 1] + (alpha[t_len - 1][n - 2] if n > 1 else _ZERO)
     zeros = [[_ZERO] * k for _ in range(t_len)]
     if total == 0:  # no alignment: the loss is +inf whatever y_pred is (see the module)
-        return zeros, [[_ZERO] * k for _ in range(t_len)], [[_ZERO] * k for _ in range(t_len)]
+        return (zeros, [[_ZERO] * k for _ in range(t_len)], [[_ZERO] * k for _ in range(t_len)]), 0.0
     # D: the float32 forward-backward's bound on each log alpha, log beta and log P
     loss = float(log_norm - mpmath.log(total))
     d_bound = _U * (abs(loss) + 3)
@@ -102,6 +109,7 @@ def _sample(x_rows: np.ndarray, label: list[int], blank: int):
         d_bound += float(np.max(err[t, ext])) + _U * (4 * max(logs, default=0.0) + 8)
     steps = _sum_steps(k) + 3
     grad, budget, mag = [], [], []
+    lost = 0.0
     for t in range(t_len):
         occ = [_ZERO] * k
         for s in range(n):
@@ -118,13 +126,14 @@ def _sample(x_rows: np.ndarray, label: list[int], blank: int):
         g_row, b_row, m_row = [], [], []
         for j in range(k):
             p, gam = ps[j], gams[j]
+            lost = max(lost, lost_digits(p, gam))
             g_row.append(p - gam)
             m_row.append(p + gam + 2 * p)
             b_row.append(mpmath.mpf(own[j] + float(p) * row_err))
         grad.append(g_row)
         budget.append(b_row)
         mag.append(m_row)
-    return grad, budget, mag
+    return (grad, budget, mag), lost
 
 
 @at_reference_precision
@@ -143,11 +152,11 @@ def ctc_vjp(y_true: np.ndarray, y_pred: np.ndarray, cot: np.ndarray, *, profile)
         rows = np.empty((t_len, k), dtype=object)
         for idx, v in np.ndenumerate(yp[b]):
             rows[idx] = v if isinstance(v, mpmath.mpf) else mpmath.mpf(float(v))
-        g, bd, m = _sample(rows, label, 0)
+        g, bd, m = with_guard_digits(_sample, rows, label, 0)
         c = cot[b]
         for t in range(t_len):
             for j in range(k):
-                value[b, t, j] = c * g[t][j]
+                value[b, t, j] = c * +g[t][j]  # +: back to the working precision
                 budget[b, t, j] = abs(c) * bd[t][j]
                 mag[b, t, j] = abs(c) * m[t][j]
     return Tracked(value, budget, mag, np.full(yp.shape, k, int))

@@ -49,6 +49,7 @@ from reference.floats import (
     is_f32,
     mpf_array,
     round_f32,
+    sigmoid_pair,
     to_mpf,
 )
 from reference.gradients import _obj, _sum_to
@@ -71,11 +72,14 @@ def _power_and_slope(f, gamma):
     return f**gamma, gamma * f ** (gamma - 1)
 
 
-def _element(z, s, x, f, gamma, alpha, mode, double):
+def _element(z, s, x, f, gamma, alpha, mode, double, sc=None):
     """``dl/dy_pred`` of one element and its magnitude (both exact), and the budget of the
     BCE factors' own roundings (a float: those of ``reference.bce``'s terms and of
-    ``reference.gradients._bce_prob_grad``). ``mode``: ``probs``, ``k3logits``, ``k2logits``."""
+    ``reference.gradients._bce_prob_grad``). ``mode``: ``probs``, ``k3logits``, ``k2logits``;
+    ``sc`` is ``1 - s`` formed without cancellation (a sigmoid's complement)."""
     u = U64
+    if sc is None:
+        sc = 1 - s
     F, Fp = _power_and_slope(f, gamma)
     W = _ONE
     if alpha is not None:
@@ -86,8 +90,8 @@ def _element(z, s, x, f, gamma, alpha, mode, double):
     omz_inexact = not is_f32(omz)
     if mode == "k2logits":
         bce, dbce = _logits_term(x, z, _ZERO)
-        chain = s * (1 - s)
-        g = W * (Fp * dfds * bce * chain + F * (s - z))
+        chain = s * sc
+        g = W * (Fp * dfds * bce * chain + F * (omz * s - z * sc))  # s - z, not cancelling
         mag = m_w * (abs(Fp * dfds * bce) * chain + abs(F) * (s + abs(z)))
         return g, mag, f64(m_w * abs(Fp * dfds) * chain) * dbce
     p = min(max(s, _LO), _HI)
@@ -98,7 +102,7 @@ def _element(z, s, x, f, gamma, alpha, mode, double):
     inside = _LO <= s <= _HI
     g_b = -z / a + omz / b if inside else _ZERO
     m_b = abs(z) / a + abs(omz) / b if inside else _ZERO
-    chain = s * (1 - s) if mode == "k3logits" else _ONE
+    chain = s * sc if mode == "k3logits" else _ONE
     g = W * (Fp * dfds * bce + F * g_b) * chain
     mag = m_w * (abs(Fp * dfds * bce) + abs(F) * m_b) * chain
     # the roundings the BCE value and its gradient reuse: 1 - z, 1 - p, keras2's p + eps, 1 - p + eps
@@ -163,14 +167,14 @@ def _spread(fn, steps) -> float:
 def _element_tracked(z, dz, xin, gamma32, gamma_exact, alpha, mode, double):
     """The element's gradient, magnitude and budget (see the module)."""
     if mode == "probs":
-        s, ds = xin, 0.0
+        s, q, ds = xin, 1 - xin, 0.0
     else:
-        s = 1 / (1 + mpmath.exp(-xin))
+        s, q = sigmoid_pair(xin)
         ds = SIGMOID_ROUNDINGS * U64 * f64(s) if not is_f32(s) else 0.0
-    w, q = 1 - z, 1 - s
+    w = 1 - z
     a1, a2 = z * s, w * q
-    f = 1 - (a1 + a2)
-    g, mag, bud = _element(z, s, xin, f, gamma32, alpha, mode, double)
+    f = z * q + w * s  # 1 - (a1 + a2) without its cancellation
+    g, mag, bud = _element(z, s, xin, f, gamma32, alpha, mode, double, q)
     budget = bud
     z6, s6, x6, f6, g6 = f64(z), f64(s), f64(xin), f64(f), f64(gamma32)
     al6 = None if alpha is None else (f64(alpha[0]), f64(alpha[1]))
