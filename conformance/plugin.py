@@ -80,7 +80,10 @@ class _State:
         self.deviations = devs
         self.collected_ids: dict[Path, set[str]] = {}
         self.timeout = opt.conformance_timeout
-        self.isolated = IsolatedRunner(self.spec, self.profile, self.timeout) if opt.conformance_isolate else None
+        #: a candidate known to crash the interpreter names why in ``isolate``: --isolate is then on
+        self.isolate_reason = None if opt.conformance_isolate else getattr(self.candidate, "isolate", None)
+        isolate = opt.conformance_isolate or bool(self.isolate_reason)
+        self.isolated = IsolatedRunner(self.spec, self.profile, self.timeout) if isolate else None
 
 
 def pytest_addoption(parser):
@@ -196,7 +199,11 @@ def pytest_report_header(config):
         f"conformance: profile {state.profile}, tiers {','.join(state.tiers)}",
         f"conformance: fixtures {state.fixtures}; {len(state.deviations)} known-deviation entries"
         + (f"; {env}" if env else ""),
-    ]
+    ] + (
+        [f"conformance: every case in a worker process (--isolate): {state.isolate_reason}"]
+        if state.isolate_reason
+        else []
+    )
 
 
 def pytest_collect_file(file_path: Path, parent):

@@ -90,6 +90,12 @@ class Crashes(NumpyKeras3):
         os.kill(os.getpid(), signal.SIGSEGV)
 
 
+class CrashesAndSaysSo(Crashes):
+    """``Crashes``, naming why it needs a worker process: the plugin isolates it unasked."""
+
+    isolate = "binary_crossentropy kills the interpreter"
+
+
 class WarnsAndIsOff(NumpyKeras3):
     """Warns on every call (as torch's __array__ or Keras' size-1 softmax do) and is off by 1e-3."""
 

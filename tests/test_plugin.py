@@ -281,6 +281,19 @@ def test_isolation_reports_the_case_that_crashed_the_interpreter_and_goes_on(run
     )
 
 
+def test_a_candidate_that_names_why_it_crashes_is_isolated_without_being_asked(run):
+    """As Keras on the openvino backend is: ``pytest --candidate keras`` alone must not die."""
+    result = run("--candidate", "fault_candidates:CrashesAndSaysSo", "-k", "seed-004 or seed-001-focal-doc")
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("failed") == 2 and outcomes.get("passed") == 1
+    result.stdout.fnmatch_lines(
+        [
+            "*every case in a worker process (--isolate): binary_crossentropy kills the interpreter*",
+            "*the candidate's process died (signal SIGSEGV) while running this case*",
+        ]
+    )
+
+
 def test_isolation_with_a_timeout_kills_a_hang_that_ignores_signals(run):
     result = run(
         "--candidate",
