@@ -113,15 +113,14 @@ def _yaml_safe_exponent(s: str) -> str:
 def format_decimal(v, digits: int = 17) -> str:
     """An mpmath number with ``digits`` significant digits, YAML-1.1-safe."""
     import mpmath
-
-    if v == 0:
-        return "0.0"
-    if not mpmath.isfinite(v):  # CTC with no alignment: the loss is +inf
-        return ".nan" if mpmath.isnan(v) else (".inf" if v > 0 else "-.inf")
     from mpmath.libmp import to_str
 
-    # what mpmath.nstr does with an mpf, without its dispatch
     t = v._mpf_ if isinstance(v, mpmath.mpf) else mpmath.mpf(v)._mpf_
+    if not t[1]:  # no mantissa: zero, an infinity (CTC with no alignment) or NaN
+        if t == mpmath.libmp.fzero:
+            return "0.0"
+        return ".nan" if t == mpmath.libmp.fnan else (".inf" if t == mpmath.libmp.finf else "-.inf")
+    # what mpmath.nstr does with an mpf, without its dispatch
     return _yaml_safe_exponent(to_str(t, digits, strip_zeros=False, min_fixed=-4, max_fixed=8))
 
 
@@ -130,14 +129,21 @@ def format_tolerance(t) -> str:
 
     The rounding is exact: ``t = man * 2^exp`` is a rational, so ``ceil(t / 10^e)`` is
     computed on integers, with ``e`` chosen so that it has 3 digits."""
-    import mpmath
+    if isinstance(t, float):  # the rule's tolerances are Python floats: exact as a ratio
+        if t == 0:
+            return "0.0"
+        sign = t < 0
+        num, den = abs(t).as_integer_ratio()
+        e = math.floor(math.log10(abs(t))) - 2  # a first guess, corrected exactly below
+    else:
+        import mpmath
 
-    t = mpmath.mpf(t)
-    if t == 0:
-        return "0.0"
-    sign, man, exp, _ = t._mpf_
-    num, den = (man << exp, 1) if exp >= 0 else (man, 1 << -exp)
-    e = math.floor(math.log10(abs(float(t)))) - 2  # a first guess, corrected exactly below
+        t = mpmath.mpf(t)
+        if t == 0:
+            return "0.0"
+        sign, man, exp, _ = t._mpf_
+        num, den = (man << exp, 1) if exp >= 0 else (man, 1 << -exp)
+        e = math.floor(math.log10(abs(float(t)))) - 2
     while True:
         n, d = (num, den * 10**e) if e >= 0 else (num * 10**-e, den)
         if n >= 1000 * d:

@@ -29,7 +29,7 @@ from reference.errors import SpecError, UndefinedInput, checked_axis
 from reference.floats import CLIP_HIGH, CLIP_LOW, U64, at_reference_precision, f64, mpf_array, to_mpf
 from reference.memo import profile_memo
 from reference.profiles import Profile, get_profile
-from reference.smoothing import smoothed
+from reference.smoothing import smoothed, smoothing_classes
 from reference.tracked import Tracked, ftz
 
 __all__ = ["categorical_crossentropy"]
@@ -119,7 +119,7 @@ def categorical_crossentropy(
     if yt.shape != yp.shape:
         raise SpecError("shape_mismatch", f"y_true shape {yt.shape} != y_pred shape {yp.shape}")
     ax = checked_axis("categorical_crossentropy", yp.ndim, axis)
-    classes = yt.shape[-1] if prof.cce_smoothing_classes == "last" else yt.shape[ax]
+    classes = smoothing_classes(prof, "cce_smoothing_classes", yt.shape, ax, label_smoothing)
     z, dz = smoothed(yt, label_smoothing, mpmath.mpf(1) / classes, prof)
     zm, dzm, xm = (np.moveaxis(a, ax, -1) for a in (z, dz, yp))
     out_shape = xm.shape[:-1]

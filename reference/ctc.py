@@ -64,8 +64,10 @@ from reference.floats import (
     EPSILON,
     UNIT_ROUNDOFF,
     at_reference_precision,
+    f64,
     is_f32,
     lost_digits,
+    mpf_array,
     to_mpf,
     with_guard_digits,
 )
@@ -118,17 +120,23 @@ def _softmax_rows(x_rows: np.ndarray, pre_budget: np.ndarray | None = None):
     steps = (_sum_steps(k) + 1) * _U
     one = mpmath.mpf(1)
     sums = []
+    exact = x_rows.dtype.kind == "O"  # mpf frames (tests/test_gradients.py); else float32
+    rows = x_rows if exact else mpf_array(x_rows)
     for t in range(t_len):
-        row = [v if isinstance(v, mpmath.mpf) else mpmath.mpf(float(v)) for v in x_rows[t]]
+        row = list(rows[t])
         m = max(row)
         d = [v - m for v in row]
         e = [mpmath.exp(v) if v else one for v in d]
         s = mpmath.fsum(e)
         sums.append(s)
         weights[t] = e
-        df = np.array([float(v) for v in d])
-        w = np.array([float(v) for v in e]) / float(s)
-        lf = float(mpmath.log(s))
+        if exact:
+            df = np.array([float(v) for v in d])
+        else:  # float32 frames: x - max x in float64 rounds the exact difference once, as float(d) does
+            xf = x_rows[t].astype(np.float64)
+            df = xf - xf.max()
+        w = np.array([f64(v) for v in e]) / f64(s)
+        lf = math.log(f64(s))  # 1 <= s <= K: a float64 log is plenty for a budget
         nz = df != 0
         err_l = _U * float(np.sum(w[nz] * (np.abs(df[nz]) + 2))) + min(steps, float((s - 1) / s))
         logp[t] = df - lf

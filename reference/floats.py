@@ -37,6 +37,9 @@ __all__ = [
 mp = mpmath.mp
 _make_mpf = mp.make_mpf
 _mpf_pos = mpmath.libmp.mpf_pos
+_from_float = mpmath.libmp.from_float
+_MPF = mpmath.mpf
+_FNAN = mpmath.libmp.fnan
 
 #: Significant decimal digits the reference works at unless the caller asks for more.
 DEFAULT_DPS = 50
@@ -95,7 +98,10 @@ def lost_digits(a, b, scale=0) -> float:
     diff = a - b
     if not diff or not mpmath.isfinite(diff):
         return 0.0
-    return max(0.0, float(mpmath.log10(max(abs(a), abs(b), scale) / abs(diff))))
+    ratio = f64(max(abs(a), abs(b), scale) / abs(diff))
+    if not 0.0 < ratio < math.inf:  # beyond a double's range: take the log in mpmath
+        return max(0.0, float(mpmath.log10(max(abs(a), abs(b), scale) / abs(diff))))
+    return max(0.0, math.log10(ratio))
 
 
 #: u = 2^-24: one float32 rounding to nearest moves a value by at most u times itself.
@@ -128,12 +134,12 @@ def mpf_array(values: np.ndarray) -> np.ndarray:
     if len(_MPF_OF) > 200_000:
         _MPF_OF.clear()
     seen, out = _MPF_OF, np.empty(arr.size, dtype=object)
-    vals = []
-    for v in arr.ravel().tolist():
+    flat = arr.ravel().tolist()
+    vals = list(map(seen.get, flat))
+    for i in [i for i, m in enumerate(vals) if m is None]:  # values not seen before
+        v = flat[i]
         m = seen.get(v)
-        if m is None:
-            m = seen[v] = mpmath.mpf(v)
-        vals.append(m)
+        vals[i] = m if m is not None else seen.setdefault(v, _make_mpf(_from_float(v)))  # exact: mpf(v)
     out[:] = vals
     return out.reshape(arr.shape)
 
@@ -157,11 +163,10 @@ def is_f32(x: mpmath.mpf) -> bool:
     """True when ``x`` is exactly a float32, so storing it as one rounds nothing: a finite
     value of at most 24 significant bits (mpmath keeps its mantissa odd, so ``bc`` counts
     exactly those bits), zero or an infinity; never NaN."""
-    x = x if isinstance(x, mpmath.mpf) else mpmath.mpf(x)
-    t = x._mpf_
+    t = x._mpf_ if type(x) is _MPF else mpmath.mpf(x)._mpf_
     if t[1]:
         return t[3] <= 24
-    return x == x
+    return t != _FNAN  # zero or an infinity
 
 
 def ulp32(x: float | mpmath.mpf) -> float:

@@ -26,7 +26,7 @@ from reference.errors import SpecError, UndefinedInput, checked_axis
 from reference.floats import CLIP_HIGH, CLIP_LOW, U64, at_reference_precision, f64, is_f32, mpf_array, to_mpf
 from reference.memo import profile_memo
 from reference.profiles import Profile, get_profile
-from reference.smoothing import smoothed
+from reference.smoothing import smoothed, smoothing_classes
 from reference.tracked import Tracked, ftz
 
 __all__ = ["categorical_focal_crossentropy"]
@@ -100,7 +100,7 @@ def categorical_focal_crossentropy(
     if yt.shape != yp.shape:
         raise SpecError("shape_mismatch", f"y_true shape {yt.shape} != y_pred shape {yp.shape}")
     ax = checked_axis("categorical_focal_crossentropy", yp.ndim, axis)
-    classes = yt.shape[-1] if prof.focal_smoothing_classes == "last" else yt.shape[ax]
+    classes = smoothing_classes(prof, "focal_smoothing_classes", yt.shape, ax, label_smoothing)
     z, dz = smoothed(yt, label_smoothing, mpmath.mpf(1) / classes, prof)
     alpha_arr = mpf_array(np.asarray(alpha, dtype=np.float32))
     try:

@@ -47,7 +47,7 @@ from reference.floats import (
 )
 from reference.losses import _ALIGN, loss_class, same_rank_shapes
 from reference.profiles import get_profile
-from reference.smoothing import smooth_labels
+from reference.smoothing import smooth_labels, smoothing_classes
 from reference.tracked import Tracked, ftz
 
 __all__ = ["gradient", "bce_vjp", "cce_vjp", "kld_vjp", "poisson_vjp", "cotangent"]
@@ -291,7 +291,7 @@ def cce_vjp(
     yt, yp = mpf_array(y_true), mpf_array(y_pred)
     ax = axis % yp.ndim
     if label_smoothing:
-        classes = yt.shape[-1] if prof.cce_smoothing_classes == "last" else yt.shape[ax]
+        classes = smoothing_classes(prof, "cce_smoothing_classes", yt.shape, ax, label_smoothing)
         z, dz = smooth_labels(yt, label_smoothing, mpmath.mpf(1) / classes, prof)
     else:
         z, dz = yt, _obj(yt.shape)

@@ -269,12 +269,12 @@ def focal_vjp(
     (``reference.focal``), row by row along ``axis`` (``_focal_grad_row``); the focal
     factor ``(1 - p)^gamma`` is differentiated (its ``gamma (1 - p)^(gamma - 1) log p``
     term). ``terms`` = K (the row's sums)."""
-    from reference.smoothing import smoothed
+    from reference.smoothing import smoothed, smoothing_classes
 
     prof = get_profile(profile)
     yt, yp = mpf_array(y_true), mpf_array(y_pred)
     ax = axis % yp.ndim
-    classes = yt.shape[-1] if prof.focal_smoothing_classes == "last" else yt.shape[ax]
+    classes = smoothing_classes(prof, "focal_smoothing_classes", yt.shape, ax, label_smoothing)
     z, dz = smoothed(yt, label_smoothing, mpmath.mpf(1) / classes, prof)
     a_full = np.broadcast_to(mpf_array(np.asarray(alpha, dtype=np.float32)), yp.shape)
     zm, dzm, xm, am = (np.moveaxis(np.asarray(v, dtype=object), ax, -1) for v in (z, dz, yp, a_full))

@@ -27,14 +27,20 @@ __all__ = ["profile_memo"]
 _SIZE = 64
 
 
+_SCALARS = (float, int, bool, str, type(None))
+
+
 def _hashable(v):
-    if isinstance(v, np.ndarray):
+    t = type(v)
+    if t is np.ndarray:
+        if v.dtype.hasobject:  # its bytes are addresses, not values: not a key
+            raise TypeError("object array")
         return ("ndarray", v.dtype.str, v.shape, v.tobytes())
-    if isinstance(v, list | tuple):
-        return (type(v).__name__, tuple(_hashable(x) for x in v))
-    if isinstance(v, float | int | bool | str | type(None) | np.generic):
-        return (type(v).__name__, repr(v))
-    raise TypeError(type(v))
+    if t in _SCALARS or isinstance(v, np.generic):
+        return (t.__name__, repr(v))
+    if t is list or t is tuple:
+        return (t.__name__, tuple(map(_hashable, v)))
+    raise TypeError(t)
 
 
 def _fresh(r):
@@ -58,8 +64,8 @@ def profile_memo(fn):
         try:
             key = (
                 mp.prec,
-                _hashable(args),
-                _hashable(tuple(sorted((k, v) for k, v in kwargs.items() if k not in ("profile", "prof")))),
+                tuple(map(_hashable, args)),
+                tuple((k, _hashable(kwargs[k])) for k in sorted(kwargs) if k not in ("profile", "prof")),
             )
         except TypeError:
             key = None

@@ -113,7 +113,6 @@ def _labels_for_rows(
     return yt
 
 
-@profile_memo
 @at_reference_precision
 def _scce(y_true, y_pred, *, from_logits, ignore_class, axis, prof: Profile, squeeze: str):
     """The per-row losses and the Keras mask (``None`` without ``ignore_class``)."""
@@ -142,15 +141,26 @@ def _scce(y_true, y_pred, *, from_logits, ignore_class, axis, prof: Profile, squ
         idx = tuple(int(i) for i in np.argwhere(bad)[0])
         raise SpecError("label_range", f"label {labels[idx]!r} at {list(idx)} is outside [0, {k})")
     exact = y_pred if np.asarray(y_pred).dtype.kind == "O" else yp  # exact inputs (tests/test_gradients.py)
-    xm = np.moveaxis(mpf_array(exact), ax, -1).reshape(labels.shape + (k,))
-    loss, budget, magnitude = (np.empty(labels.shape, dtype=object) for _ in range(3))
-    for idx in np.ndindex(*labels.shape):
+    rows = np.moveaxis(exact, ax, -1).reshape(labels.shape + (k,))
+    values = _scce_rows(rows, ints.astype(np.int64), valid, from_logits=from_logits, prof=prof)
+    return values, (None if ignore_class is None else valid)
+
+
+@profile_memo
+@at_reference_precision
+def _scce_rows(rows, ints, valid, *, from_logits, prof: Profile) -> Tracked:
+    """The losses of the rows ``rows[..., :]`` with labels ``ints``, 0 where not ``valid``:
+    apart from ``_scce``'s label handling, so that profiles that handle labels differently
+    but compute rows alike share the evaluation (``reference.memo``)."""
+    k = rows.shape[-1]
+    xm = mpf_array(rows)
+    loss, budget, magnitude = (np.empty(ints.shape, dtype=object) for _ in range(3))
+    for idx in np.ndindex(*ints.shape):
         if valid[idx]:
             loss[idx], budget[idx], magnitude[idx] = _row(prof, from_logits, int(ints[idx]), list(xm[idx]))
         else:
             loss[idx] = budget[idx] = magnitude[idx] = _ZERO
-    values = Tracked(loss, budget, magnitude, np.full(labels.shape, k, dtype=int))
-    return values, (None if ignore_class is None else valid)
+    return Tracked(loss, budget, magnitude, np.full(ints.shape, k, dtype=int))
 
 
 def sparse_categorical_crossentropy(

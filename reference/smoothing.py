@@ -9,7 +9,7 @@ from reference.floats import U64, f64, is_f32, round_f32, to_mpf
 from reference.profiles import Profile
 from reference.tracked import ftz
 
-__all__ = ["smooth_labels", "smoothed"]
+__all__ = ["smooth_labels", "smoothed", "smoothing_classes"]
 
 
 def smooth_labels(
@@ -27,10 +27,13 @@ def smooth_labels(
     subnormal).
     """
     ls = to_mpf(label_smoothing)
-    ls_seen = round_f32(ls) if profile.label_smoothing_as_tensor else ls
+    # a float32 ``ls`` is the same tensor or not, so the profile field is read only when it
+    # can matter (a read is a dependency: ``reference.memo``)
+    ls32 = round_f32(ls)
+    ls_seen = ls32 if ls32 != ls and profile.label_smoothing_as_tensor else ls
     exact_c1, exact_c2 = 1 - ls, ls * toward
     c1 = round_f32(1 - ls_seen)
-    c2 = round_f32(round_f32(ls) * toward) if toward != mpmath.mpf(1) / 2 else round_f32(ls_seen / 2)
+    c2 = round_f32(ls32 * toward) if toward != mpmath.mpf(1) / 2 else round_f32(ls_seen / 2)
     z = np.empty(y_true.shape, dtype=object)
     dz = np.empty(y_true.shape, dtype=object)
     u = U64  # the budgets are Python floats (reference.floats.f64)
@@ -47,6 +50,17 @@ def smooth_labels(
         z[idx] = val
         dz[idx] = budget
     return z, dz
+
+
+def smoothing_classes(profile: Profile, field: str, shape: tuple, ax: int, label_smoothing: float) -> int:
+    """K, the class count categorical label smoothing divides by: the size of the last axis
+    or of ``ax``, as the profile's ``field`` says. The field is read only where the choice
+    can change K (smoothing on, ``ax`` not the last axis): a profile field read is a
+    dependency (``reference.memo``), and one that cannot change the result would keep
+    profiles that agree from sharing an evaluation."""
+    if not label_smoothing or ax == len(shape) - 1:
+        return shape[-1]
+    return shape[-1] if getattr(profile, field) == "last" else shape[ax]
 
 
 def smoothed(y_true: np.ndarray, label_smoothing: float, toward: mpmath.mpf, profile: Profile):

@@ -35,7 +35,9 @@ The rule is general: nothing in it depends on a case's id or on a candidate.
 
 from __future__ import annotations
 
+import functools
 import math
+import operator
 from dataclasses import dataclass
 
 import mpmath
@@ -74,12 +76,6 @@ def _abs64(x) -> float:
     return abs(f64(x))
 
 
-def _zeros_like(a: np.ndarray) -> np.ndarray:
-    out = np.empty(a.shape, dtype=object)
-    out[...] = mpmath.mpf(0)
-    return out
-
-
 @dataclass(frozen=True)
 class Tracked:
     """An exact result with its rounding budget, magnitude and summed-term count.
@@ -101,12 +97,15 @@ class Tracked:
         smallest normal may be flushed to zero (its size joins its budget)."""
         value = np.asarray(value, dtype=object)
         budget = np.array(budget, dtype=object)
+        flat_b = budget.reshape(-1)  # a view: writes land in ``budget``
+        mags = []
+        for i, v in enumerate(value.flat):
+            m = abs(f64(v))
+            mags.append(m)
+            if m and m <= _FTZ_FLOOR64 and ftz(v):  # below the smallest normal: may flush
+                flat_b[i] = flat_b[i] + f64(ftz(v))
         mag = np.empty(value.shape, dtype=object)
-        for idx, v in np.ndenumerate(value):
-            mag[idx] = abs(f64(v))
-            flushed = ftz(v)
-            if flushed:
-                budget[idx] = budget[idx] + f64(flushed)
+        mag.reshape(-1)[:] = mags
         return Tracked(value, budget, mag, np.ones(value.shape, int))
 
     @property
@@ -115,6 +114,13 @@ class Tracked:
 
     def sum(self, axis=None) -> Tracked:
         """Sum over ``axis`` (an int, a tuple, or None for all)."""
+        if axis is None and self.value.size:  # np.sum's object loop, without its dispatch
+            return Tracked(
+                _as_obj(_total(self.value)),
+                _as_obj(_total(self.budget)),
+                _as_obj(_total(self.magnitude)),
+                np.asarray(self.terms.sum()),
+            )
         return Tracked(
             _as_obj(np.sum(self.value, axis=axis)),
             _as_obj(np.sum(self.budget, axis=axis)),
@@ -134,12 +140,18 @@ class Tracked:
     def scale(self, c) -> Tracked:
         """Multiply by a constant (or an array broadcastable to the shape)."""
         c = np.asarray(c, dtype=object)
-        absc = np.vectorize(_abs64, otypes=[object])(c) if c.shape else _abs64(c[()])
+        if c.shape:
+            absc = np.empty(c.shape, dtype=object)
+            absc.reshape(-1)[:] = [abs(f64(x)) for x in c.flat]
+        else:
+            absc = _abs64(c[()])
         return Tracked(
             _as_obj(self.value * c),
             _as_obj(self.budget * absc),
             _as_obj(self.magnitude * absc),
-            np.broadcast_to(self.terms, np.broadcast_shapes(self.shape, c.shape)).copy(),
+            self.terms.copy()
+            if not c.shape
+            else np.broadcast_to(self.terms, np.broadcast_shapes(self.shape, c.shape)).copy(),
         )
 
     def weighted(self, w: np.ndarray) -> Tracked:
@@ -170,6 +182,11 @@ class Tracked:
         return Tracked(z, z.copy(), z.copy(), np.asarray(0))
 
 
+def _total(a: np.ndarray):
+    """``np.sum(a)`` of a non-empty object array: its elements added left to right."""
+    return functools.reduce(operator.add, a.flat)
+
+
 def _as_obj(a) -> np.ndarray:
     arr = np.asarray(a, dtype=object)
     if arr.shape == () and not isinstance(arr[()], mpmath.mpf):
@@ -180,10 +197,12 @@ def _as_obj(a) -> np.ndarray:
 @at_reference_precision
 def tolerance_of(t: Tracked) -> np.ndarray:
     """The absolute float32 tolerance of each element of ``t``, by the module's rule."""
-    out = _zeros_like(t.value)
-    for idx, v in np.ndenumerate(t.value):
-        n = max(int(t.terms[idx]), 1)
+    terms = t.terms if t.terms.shape == t.value.shape else np.broadcast_to(t.terms, t.value.shape)
+    tols = []
+    for v, n, b, m in zip(t.value.flat, terms.flat, t.budget.flat, t.magnitude.flat):
+        n = max(int(n), 1)
         steps = K_EVAL + math.ceil(math.log2(n)) + 2
-        tol = f64(t.budget[idx]) + steps * U64 * f64(t.magnitude[idx])
-        out[idx] = max(tol, ulp32(v), _FTZ_FLOOR64)
+        tols.append(max(f64(b) + steps * U64 * f64(m), ulp32(v), _FTZ_FLOOR64))
+    out = np.empty(t.value.shape, dtype=object)
+    out.reshape(-1)[:] = tols
     return out
