@@ -43,6 +43,7 @@ from reference.floats import (
     EPSILON,
     U64,
     at_reference_precision,
+    elementwise_arrays,
     f64,
     is_f32,
     round_f32,
@@ -81,18 +82,16 @@ def _power_spread(f: float, df: float, g: float) -> float:
     return max(up, down)
 
 
-def focal_factor(z, dz, s, ds, gamma, q=None):
+def focal_factor(z, dz, s, ds, gamma, q):
     """``F = (1 - p_t) ** gamma`` with ``p_t = z s + (1 - z)(1 - s)``, and its budget.
 
     ``dz`` and ``ds`` are the absolute uncertainties of the label and of the probability
     (the rounding of a sigmoid). The uncertainty of ``f = 1 - p_t`` is summed to first
     order, then pushed through the power exactly, on whichever side moves ``F`` more
     (``_power_spread``). The budget is a Python float (``reference.floats.f64``).
-    ``q`` is ``1 - s`` when the caller has it without cancellation (a sigmoid's complement);
+    ``q`` is ``1 - s``, formed without cancellation where ``s`` is a sigmoid (its complement);
     ``f`` is formed as ``z q + (1 - z) s``, which ``1 - p_t`` equals without its cancellation."""
     w = 1 - z
-    if q is None:
-        q = 1 - s
     a1, a2 = z * s, w * q
     p_t = a1 + a2
     f = z * q + w * s
@@ -177,14 +176,12 @@ def binary_focal_crossentropy(
     alpha_c = None  # unused without class balancing (any alpha is accepted then)
     if apply_class_balancing:
         alpha_c = (round_f32(to_mpf(alpha)), round_f32(to_mpf(1.0 - float(alpha))), to_mpf(alpha))
-    loss = np.empty(yp.shape, dtype=object)
-    budget = np.empty(yp.shape, dtype=object)
-    for idx in np.ndindex(*yp.shape):
-        loss[idx], budget[idx] = _element(
-            yt[idx],
-            yp[idx],
-            z[idx],
-            dz[idx],
+    terms = [
+        _element(
+            y,
+            x,
+            zi,
+            dzi,
             from_logits=from_logits,
             gamma=gamma32,
             gamma_exact=gamma_exact,
@@ -192,4 +189,6 @@ def binary_focal_crossentropy(
             alpha=alpha_c,
             prof=prof,
         )
-    return Tracked.elementwise(loss, budget).mean(axis=ax)
+        for y, x, zi, dzi in zip(yt.flat, yp.flat, z.flat, dz.flat)
+    ]
+    return Tracked.elementwise(*elementwise_arrays(terms, yp.shape)).mean(axis=ax)

@@ -26,7 +26,18 @@ import mpmath
 import numpy as np
 
 from reference.errors import SpecError, UndefinedInput, checked_axis
-from reference.floats import CLIP_HIGH, CLIP_LOW, U64, at_reference_precision, f64, mpf_array, to_mpf
+from reference.floats import (
+    CLIP_HIGH,
+    CLIP_LOW,
+    U64,
+    at_reference_precision,
+    class_rows,
+    f64,
+    log1p,
+    mpf_array,
+    object_array,
+    to_mpf,
+)
 from reference.memo import profile_memo
 from reference.profiles import Profile, get_profile
 from reference.smoothing import smoothed, smoothing_classes
@@ -60,7 +71,7 @@ def _logits_row(z_row, dz_row, x_row):
     # L = log(s) = log1p(s - 1), with s - 1 summed from the terms other than the largest
     # logits' exp(0) = 1: log(s) of an s within 1e-17 of 1 would lose 17 of the 50 digits
     rest = mpmath.fsum(ei for ei, di in zip(e, d) if di != 0) + (sum(1 for di in d if di == 0) - 1)
-    big_l = mpmath.log1p(rest)
+    big_l = log1p(rest)
     s64 = f64(s)
     sum_rounding = min((_sum_steps(len(d)) + 1) * u, f64(s - 1) / s64)
     # exp(0) of the largest logit is exactly 1 in every libm: only the others round
@@ -121,10 +132,8 @@ def categorical_crossentropy(
     ax = checked_axis("categorical_crossentropy", yp.ndim, axis)
     classes = smoothing_classes(prof, "cce_smoothing_classes", yt.shape, ax, label_smoothing)
     z, dz = smoothed(yt, label_smoothing, mpmath.mpf(1) / classes, prof)
-    zm, dzm, xm = (np.moveaxis(a, ax, -1) for a in (z, dz, yp))
-    out_shape = xm.shape[:-1]
-    loss, budget, magnitude = (np.empty(out_shape, dtype=object) for _ in range(3))
+    out_shape, (zr, dzr, xr) = class_rows((z, dz, yp), ax)
     row = _logits_row if from_logits else _probability_row
-    for idx in np.ndindex(*out_shape):
-        loss[idx], budget[idx], magnitude[idx] = row(list(zm[idx]), list(dzm[idx]), list(xm[idx]))
+    results = [row(*r) for r in zip(zr, dzr, xr)]
+    loss, budget, magnitude = (object_array([r[i] for r in results], out_shape) for i in range(3))
     return Tracked(loss, budget, magnitude, np.full(out_shape, yp.shape[ax], dtype=int))

@@ -68,6 +68,7 @@ from reference.floats import (
     is_f32,
     lost_digits,
     mpf_array,
+    object_array,
     to_mpf,
     with_guard_digits,
 )
@@ -129,7 +130,7 @@ def _softmax_rows(x_rows: np.ndarray, pre_budget: np.ndarray | None = None):
         e = [mpmath.exp(v) if v else one for v in d]
         s = mpmath.fsum(e)
         sums.append(s)
-        weights[t] = e
+        weights[t] = object_array(e, (k,))
         if exact:
             df = np.array([float(v) for v in d])
         else:  # float32 frames: x - max x in float64 rounds the exact difference once, as float(d) does

@@ -24,14 +24,20 @@ __all__ = [
     "mp",
     "to_mpf",
     "mpf_array",
+    "object_array",
+    "class_rows",
+    "elementwise_arrays",
     "round_f32",
     "is_f32",
     "ulp32",
     "f64",
+    "f64_form",
     "U64",
     "sigmoid_pair",
+    "sigmoid_residual",
     "with_guard_digits",
     "lost_digits",
+    "log1p",
 ]
 
 mp = mpmath.mp
@@ -60,11 +66,50 @@ def at_reference_precision(fn):
     return wrapper
 
 
+_libmp = mpmath.libmp
+
+
+def log1p(x: mpmath.mpf) -> mpmath.mpf:
+    """``mpmath.log1p(x)`` for a real ``x > -1``, the same number, without its dispatch:
+    mpmath's own steps on the exact form (10 guard bits, ``1 + x`` at twice the working
+    precision, then one log; ``x - x^2/2`` below ``2^-(prec + 10)``; the result rounded to
+    the working precision). The hot loops of the reference call it some 30,000 times per
+    generation, at a third of ``mpmath.log1p``'s cost (tests/test_reference_precision.py
+    compares the two)."""
+    t = x._mpf_
+    if not t[1] or t[0]:
+        return mpmath.log1p(x)  # zero, an infinity, NaN or negative: mpmath's own handling
+    prec = mp.prec
+    wp = prec + 10
+    if t[2] + t[3] < -wp:  # mpmath's ``mag(x) < -prec`` at the working precision + 10
+        half_sq = _libmp.mpf_mul(_libmp.fhalf, _libmp.mpf_pow_int(t, 2, wp, "n"), wp, "n")
+        r = _libmp.mpf_sub(t, half_sq, wp, "n")
+    else:
+        r = _libmp.mpf_log(_libmp.mpf_add(_libmp.fone, t, 2 * wp, "n"), wp, "n")
+    return _make_mpf(_libmp.mpf_pos(r, prec, "n"))
+
+
 def sigmoid_pair(x) -> tuple[mpmath.mpf, mpmath.mpf]:
     """``(sigmoid(x), 1 - sigmoid(x))``, each to full working precision: the complement is
     ``sigmoid(-x)``, not a subtraction from 1 (at logit 100 that subtraction keeps 6 of 50
     digits; tests/test_reference_precision.py)."""
-    return 1 / (1 + mpmath.exp(-x)), 1 / (1 + mpmath.exp(x))
+    # 1 / (1 + exp(-x)) and 1 / (1 + exp(x)), on the exact form (the same roundings)
+    prec, t = mp.prec, (x if type(x) is _MPF else mpmath.mpf(x))._mpf_
+    lib = _libmp
+    e_neg = lib.mpf_exp(lib.mpf_neg(t, prec, "n"), prec, "n")
+    e_pos = lib.mpf_exp(t, prec, "n")
+    return (
+        _make_mpf(lib.mpf_div(lib.fone, lib.mpf_add(e_neg, lib.fone, prec, "n"), prec, "n")),
+        _make_mpf(lib.mpf_div(lib.fone, lib.mpf_add(e_pos, lib.fone, prec, "n"), prec, "n")),
+    )
+
+
+def sigmoid_residual(z, s, sc) -> mpmath.mpf:
+    """``s - z`` for a sigmoid ``s = sigmoid(x)``, ``sc = sigmoid(-x)`` (``sigmoid_pair``) and a
+    label ``z`` in [0, 1], formed as ``(1 - z) s - z sc``: the same number, without the
+    cancellation of ``s - z`` where ``s`` is near a label of 0 or 1 (the BCE gradient with
+    respect to a logit, and its focal form)."""
+    return (1 - z) * s - z * sc
 
 
 #: Guard digits of ``with_guard_digits``' first try, and the digits a result keeps beyond the
@@ -133,15 +178,36 @@ def mpf_array(values: np.ndarray) -> np.ndarray:
     arr = np.asarray(values, dtype=np.float64)
     if len(_MPF_OF) > 200_000:
         _MPF_OF.clear()
-    seen, out = _MPF_OF, np.empty(arr.size, dtype=object)
+    seen = _MPF_OF
     flat = arr.ravel().tolist()
     vals = list(map(seen.get, flat))
     for i in [i for i, m in enumerate(vals) if m is None]:  # values not seen before
         v = flat[i]
         m = seen.get(v)
         vals[i] = m if m is not None else seen.setdefault(v, _make_mpf(_from_float(v)))  # exact: mpf(v)
-    out[:] = vals
-    return out.reshape(arr.shape)
+    return object_array(vals, arr.shape)
+
+
+def elementwise_arrays(results: list[tuple], shape: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """Per-element ``(value, budget)`` pairs, in C order, as two object arrays of ``shape``."""
+    return object_array([r[0] for r in results], shape), object_array([r[1] for r in results], shape)
+
+
+def class_rows(arrays, ax: int) -> tuple[tuple, list[list]]:
+    """The rows along axis ``ax`` of arrays of one shape, as Python lists: ``(out_shape,
+    rows)``, ``rows[i][r]`` the r-th row (C order over the other axes) of ``arrays[i]``.
+    A row loop over lists costs a fraction of one over ``np.ndindex`` and array views."""
+    moved = [np.moveaxis(a, ax, -1) for a in arrays]
+    out_shape, k = moved[0].shape[:-1], moved[0].shape[-1]
+    n = math.prod(out_shape)
+    return out_shape, [m.reshape(n, k).tolist() for m in moved]
+
+
+def object_array(items: list, shape: tuple) -> np.ndarray:
+    """An object array of ``shape`` holding ``items`` in C order, as they are. Built with
+    ``np.fromiter``: assigning a list into an object array (``out[:] = items``) makes numpy
+    probe every element for the sequence protocol, three times slower at this size."""
+    return np.fromiter(items, dtype=object, count=len(items)).reshape(shape)
 
 
 def round_f32(x: mpmath.mpf) -> mpmath.mpf:
@@ -193,10 +259,22 @@ def f64(x) -> float:
     if t is None:
         return float(x)
     sign, man, exp, _ = t
+    if man:  # f64_form's common case, inlined (1.26M calls per generation)
+        try:
+            v = math.ldexp(float(man), exp)
+        except OverflowError:
+            return f64_form(t)
+        return -v if sign else v
+    return f64_form(t)
+
+
+def f64_form(t: tuple) -> float:
+    """``f64`` of mpmath's exact form ``(sign, man, exp, bc)`` (an mpf's ``_mpf_``)."""
+    sign, man, exp, _ = t
     if not man:  # zero, an infinity or NaN
-        return float(x)
+        return float(_make_mpf(t))
     try:
         v = math.ldexp(float(man), exp)
     except OverflowError:
-        return float(x)
+        return float(_make_mpf(t))
     return -v if sign else v

@@ -23,7 +23,18 @@ import mpmath
 import numpy as np
 
 from reference.errors import SpecError, UndefinedInput, checked_axis
-from reference.floats import CLIP_HIGH, CLIP_LOW, U64, at_reference_precision, f64, is_f32, mpf_array, to_mpf
+from reference.floats import (
+    CLIP_HIGH,
+    CLIP_LOW,
+    U64,
+    at_reference_precision,
+    class_rows,
+    f64,
+    is_f32,
+    mpf_array,
+    object_array,
+    to_mpf,
+)
 from reference.memo import profile_memo
 from reference.profiles import Profile, get_profile
 from reference.smoothing import smoothed, smoothing_classes
@@ -108,14 +119,8 @@ def categorical_focal_crossentropy(
     except ValueError:
         raise SpecError("alpha_shape", f"alpha of shape {alpha_arr.shape} does not broadcast to {yp.shape}") from None
     # Move the class axis last and loop over rows.
-    zm, dzm, xm, am = (np.moveaxis(a, ax, -1) for a in (z, dz, yp, alpha_full))
-    out_shape = xm.shape[:-1]
-    loss = np.empty(out_shape, dtype=object)
-    budget = np.empty(out_shape, dtype=object)
-    magnitude = np.empty(out_shape, dtype=object)
-    for idx in np.ndindex(*out_shape):
-        loss[idx], budget[idx], magnitude[idx] = _row(
-            list(zm[idx]), list(dzm[idx]), list(xm[idx]), list(am[idx]), gamma, from_logits
-        )
+    out_shape, (zr, dzr, xr, ar) = class_rows((z, dz, yp, alpha_full), ax)
+    results = [_row(*r, gamma, from_logits) for r in zip(zr, dzr, xr, ar)]
+    loss, budget, magnitude = (object_array([r[i] for r in results], out_shape) for i in range(3))
     # Each row is a sum of K per-class terms: K summed terms, magnitude sum(|term|).
     return Tracked(loss, budget, magnitude, np.full(out_shape, yp.shape[ax], dtype=int))

@@ -43,6 +43,7 @@ from reference.floats import (
     is_f32,
     mpf_array,
     sigmoid_pair,
+    sigmoid_residual,
     to_mpf,
 )
 from reference.losses import _ALIGN, loss_class, same_rank_shapes
@@ -151,7 +152,7 @@ def _bce_logit_grad(x, z, dz):
     adds ``sigmoid(x)`` (or jax's ``(1-z) sigmoid(x) - z sigmoid(-x)``) and ``-z``."""
     u = UNIT_ROUNDOFF
     s, sc = sigmoid_pair(x)
-    g = (1 - z) * s - z * sc  # s - z, without cancelling where s is near z in {0, 1}
+    g = sigmoid_residual(z, s, sc)
     mag = s + abs(z)
     budget = dz  # |d g / d z| = 1
     if not is_f32(1 - z):  # jax: (1 - z) * sigmoid(x) holds 1 - z rounded

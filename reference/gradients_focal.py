@@ -50,6 +50,7 @@ from reference.floats import (
     mpf_array,
     round_f32,
     sigmoid_pair,
+    sigmoid_residual,
     to_mpf,
 )
 from reference.gradients import _obj, _sum_to
@@ -72,14 +73,12 @@ def _power_and_slope(f, gamma):
     return f**gamma, gamma * f ** (gamma - 1)
 
 
-def _element(z, s, x, f, gamma, alpha, mode, double, sc=None):
+def _element(z, s, x, f, gamma, alpha, mode, double, sc):
     """``dl/dy_pred`` of one element and its magnitude (both exact), and the budget of the
     BCE factors' own roundings (a float: those of ``reference.bce``'s terms and of
     ``reference.gradients._bce_prob_grad``). ``mode``: ``probs``, ``k3logits``, ``k2logits``;
-    ``sc`` is ``1 - s`` formed without cancellation (a sigmoid's complement)."""
+    ``sc`` is ``1 - s`` formed without cancellation where ``s`` is a sigmoid (its complement)."""
     u = U64
-    if sc is None:
-        sc = 1 - s
     F, Fp = _power_and_slope(f, gamma)
     W = _ONE
     if alpha is not None:
@@ -91,7 +90,7 @@ def _element(z, s, x, f, gamma, alpha, mode, double, sc=None):
     if mode == "k2logits":
         bce, dbce = _logits_term(x, z, _ZERO)
         chain = s * sc
-        g = W * (Fp * dfds * bce * chain + F * (omz * s - z * sc))  # s - z, not cancelling
+        g = W * (Fp * dfds * bce * chain + F * sigmoid_residual(z, s, sc))
         mag = m_w * (abs(Fp * dfds * bce) * chain + abs(F) * (s + abs(z)))
         return g, mag, f64(m_w * abs(Fp * dfds) * chain) * dbce
     p = min(max(s, _LO), _HI)

@@ -15,7 +15,15 @@ import mpmath
 import numpy as np
 
 from reference.errors import SpecError
-from reference.floats import CLIP_LOW, UNIT_ROUNDOFF, at_reference_precision, is_f32, mpf_array, to_mpf
+from reference.floats import (
+    CLIP_LOW,
+    UNIT_ROUNDOFF,
+    at_reference_precision,
+    elementwise_arrays,
+    is_f32,
+    mpf_array,
+    to_mpf,
+)
 from reference.memo import profile_memo
 from reference.profiles import Profile, get_profile
 from reference.tracked import Tracked
@@ -44,11 +52,9 @@ def kl_divergence(y_true: np.ndarray, y_pred: np.ndarray, *, profile: str | Prof
     yt, yp = _broadcast(mpf_array(y_true), mpf_array(y_pred))
     if yt.ndim == 0:
         raise SpecError("rank", "kl_divergence needs inputs of rank >= 1")
-    value = np.empty(yt.shape, dtype=object)
-    budget = np.empty(yt.shape, dtype=object)
-    for idx in np.ndindex(*yt.shape):
-        y, p = min(max(yt[idx], _LO), _ONE), min(max(yp[idx], _LO), _ONE)
+    terms = []
+    for y, p in zip(yt.flat, yp.flat):
+        y, p = min(max(y, _LO), _ONE), min(max(p, _LO), _ONE)
         q = y / p
-        value[idx] = y * mpmath.log(q)
-        budget[idx] = mpmath.mpf(0) if is_f32(q) else y * UNIT_ROUNDOFF
-    return Tracked.elementwise(value, budget).sum(axis=yt.ndim - 1)
+        terms.append((y * mpmath.log(q), mpmath.mpf(0) if is_f32(q) else y * UNIT_ROUNDOFF))
+    return Tracked.elementwise(*elementwise_arrays(terms, yt.shape)).sum(axis=yt.ndim - 1)

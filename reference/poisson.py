@@ -15,7 +15,15 @@ import mpmath
 import numpy as np
 
 from reference.errors import SpecError, UndefinedInput
-from reference.floats import EPSILON, UNIT_ROUNDOFF, at_reference_precision, is_f32, mpf_array, to_mpf
+from reference.floats import (
+    EPSILON,
+    UNIT_ROUNDOFF,
+    at_reference_precision,
+    elementwise_arrays,
+    is_f32,
+    mpf_array,
+    to_mpf,
+)
 from reference.memo import profile_memo
 from reference.profiles import Profile, get_profile
 from reference.tracked import Tracked
@@ -44,14 +52,11 @@ def poisson(y_true: np.ndarray, y_pred: np.ndarray, *, profile: str | Profile = 
     if yt.ndim == 0:
         raise SpecError("rank", "poisson needs inputs of rank >= 1")
     u = UNIT_ROUNDOFF
-    value = np.empty(yt.shape, dtype=object)
-    budget = np.empty(yt.shape, dtype=object)
-    for idx in np.ndindex(*yt.shape):
-        y, p = yt[idx], yp[idx]
+    terms = []
+    for y, p in zip(yt.flat, yp.flat):
         a = p + _EPS
         if a <= 0:
             raise UndefinedInput("y_pred + eps <= 0: Keras takes the log of a non-positive number (NaN)")
         ylog = y * mpmath.log(a)
-        value[idx] = p - ylog
-        budget[idx] = 2 * u * abs(ylog) + (mpmath.mpf(0) if is_f32(a) else u * abs(y))
-    return Tracked.elementwise(value, budget).mean(axis=yt.ndim - 1)
+        terms.append((p - ylog, 2 * u * abs(ylog) + (mpmath.mpf(0) if is_f32(a) else u * abs(y))))
+    return Tracked.elementwise(*elementwise_arrays(terms, yt.shape)).mean(axis=yt.ndim - 1)

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 import mpmath
 import numpy as np
 
-from reference.floats import U64, at_reference_precision, f64, ulp32
+from reference.floats import U64, at_reference_precision, f64, object_array, ulp32
 
 __all__ = ["K_EVAL", "Tracked", "tolerance_of", "ftz"]
 
@@ -104,9 +104,7 @@ class Tracked:
             mags.append(m)
             if m and m <= _FTZ_FLOOR64 and ftz(v):  # below the smallest normal: may flush
                 flat_b[i] = flat_b[i] + f64(ftz(v))
-        mag = np.empty(value.shape, dtype=object)
-        mag.reshape(-1)[:] = mags
-        return Tracked(value, budget, mag, np.ones(value.shape, int))
+        return Tracked(value, budget, object_array(mags, value.shape), np.ones(value.shape, int))
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -140,18 +138,21 @@ class Tracked:
     def scale(self, c) -> Tracked:
         """Multiply by a constant (or an array broadcastable to the shape)."""
         c = np.asarray(c, dtype=object)
-        if c.shape:
-            absc = np.empty(c.shape, dtype=object)
-            absc.reshape(-1)[:] = [abs(f64(x)) for x in c.flat]
-        else:
-            absc = _abs64(c[()])
+        if not c.shape:  # a constant: numpy multiplies by the object itself (a 0-d array is slower)
+            cs = c[()]
+            absc = _abs64(cs)
+            return Tracked(
+                _as_obj(self.value * cs),
+                _as_obj(self.budget * absc),
+                _as_obj(self.magnitude * absc),
+                self.terms.copy(),
+            )
+        absc = object_array([abs(f64(x)) for x in c.flat], c.shape)
         return Tracked(
             _as_obj(self.value * c),
             _as_obj(self.budget * absc),
             _as_obj(self.magnitude * absc),
-            self.terms.copy()
-            if not c.shape
-            else np.broadcast_to(self.terms, np.broadcast_shapes(self.shape, c.shape)).copy(),
+            np.broadcast_to(self.terms, np.broadcast_shapes(self.shape, c.shape)).copy(),
         )
 
     def weighted(self, w: np.ndarray) -> Tracked:
@@ -203,6 +204,4 @@ def tolerance_of(t: Tracked) -> np.ndarray:
         n = max(int(n), 1)
         steps = K_EVAL + math.ceil(math.log2(n)) + 2
         tols.append(max(f64(b) + steps * U64 * f64(m), ulp32(v), _FTZ_FLOOR64))
-    out = np.empty(t.value.shape, dtype=object)
-    out.reshape(-1)[:] = tols
-    return out
+    return object_array(tols, t.value.shape)

@@ -1,0 +1,159 @@
+"""The reference's fast paths compute the same numbers as the mpmath expressions they replace.
+
+Generation runs some kernels on mpmath's exact form ``(sign, man, exp, bc)`` with libmp's
+functions instead of the ``mpf`` operators, for speed (#17). Each must return the very
+number (the same ``_mpf_``) that the plain mpmath expression gives, at the reference
+precision and at CTC's guard precisions: a fast path that rounds once more or in another
+place would change golden values in their last digits without any test noticing.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mpmath
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reference import memo, profiles
+from reference.bce import _logits_term, _probability_term
+from reference.floats import (
+    DEFAULT_DPS,
+    class_rows,
+    f64,
+    f64_form,
+    log1p,
+    mpf_array,
+    object_array,
+    sigmoid_pair,
+    sigmoid_residual,
+)
+from reference.smoothing import smooth_labels, smoothing_classes
+
+F32 = st.floats(width=32, allow_nan=False, allow_infinity=False)
+DPS = st.sampled_from([DEFAULT_DPS, DEFAULT_DPS + 15, DEFAULT_DPS + 40])
+
+
+def _same(a, b) -> bool:
+    return a._mpf_ == b._mpf_
+
+
+@settings(max_examples=300, deadline=None)
+@given(x=F32, dps=DPS)
+def test_log1p_of_exp_is_mpmaths(x, dps):
+    # the BCE logit term's log1p(exp(-|x|)): arguments from 1 down to far below 2^-(prec+10)
+    with mpmath.workdps(dps):
+        e = mpmath.exp(-abs(mpmath.mpf(x)))
+        assert _same(log1p(e), mpmath.log1p(e))
+
+
+@pytest.mark.parametrize("v", ["0", "1e-400", "2e-61", "3e-60", "0.5", "1", "7.25", "1e30", "-0.5", "inf"])
+def test_log1p_at_its_branches_is_mpmaths(v):
+    with mpmath.workdps(DEFAULT_DPS):
+        x = mpmath.mpf(v)
+        assert _same(log1p(x), mpmath.log1p(x))
+
+
+@settings(max_examples=200, deadline=None)
+@given(x=F32, dps=DPS)
+def test_sigmoid_pair_is_the_plain_expressions(x, dps):
+    with mpmath.workdps(dps):
+        m = mpmath.mpf(x)
+        s, sc = sigmoid_pair(m)
+        assert _same(s, 1 / (1 + mpmath.exp(-m)))
+        assert _same(sc, 1 / (1 + mpmath.exp(m)))
+        z = mpmath.mpf(0.25)
+        assert _same(sigmoid_residual(z, s, sc), (1 - z) * s - z * sc)
+
+
+def _plain_logits_term(x, z):
+    softplus_tail = mpmath.log1p(mpmath.exp(-abs(x)))
+    return max(x, 0) - x * z + softplus_tail
+
+
+def _plain_probability_term(p_in, z, double):
+    lo, hi, eps = (mpmath.mpf(float(np.float32(v))) for v in (1e-7, 1 - 1e-7, 1e-7))
+    p = min(max(p_in, lo), hi)
+    q = 1 - p
+    a, b = (p + eps, q + eps) if double else (p, q)
+    return -(z * mpmath.log(a) + (1 - z) * mpmath.log(b))
+
+
+@settings(max_examples=300, deadline=None)
+@given(x=F32, z=st.sampled_from([0.0, 1.0, 0.95, 0.05, 0.5]), double=st.booleans())
+def test_bce_kernels_are_the_plain_expressions(x, z, double):
+    with mpmath.workdps(DEFAULT_DPS):
+        xm, zm = mpmath.mpf(x), mpmath.mpf(float(np.float32(z)))
+        assert _same(_logits_term(xm, zm, 1e-9)[0], _plain_logits_term(xm, zm))
+        p = mpmath.mpf(abs(x) / (1 + abs(x)))  # a probability: clipped at both ends too
+        assert _same(_probability_term(p, zm, 1e-9, double)[0], _plain_probability_term(p, zm, double))
+
+
+@settings(max_examples=100, deadline=None)
+@given(y=st.lists(st.sampled_from([0.0, 1.0, 0.5, 0.3]), min_size=1, max_size=6), ls=st.sampled_from([0.1, 0.5, 1.0]))
+def test_smoothed_labels_are_the_plain_expressions(y, ls):
+    from reference.floats import round_f32
+
+    with mpmath.workdps(DEFAULT_DPS):
+        yt = mpf_array(np.asarray(y, np.float32))
+        z, _ = smooth_labels(yt, ls, mpmath.mpf(1) / 2, profiles.KERAS3)
+        ls_m = mpmath.mpf(ls)
+        c1, c2 = round_f32(1 - ls_m), round_f32(ls_m / 2)
+        assert all(_same(zi, yi * c1 + c2) for zi, yi in zip(z.flat, yt.flat))
+
+
+@pytest.mark.parametrize("v", ["1", "-2.5", "1e-310", "4e-320", "1e308", "1e400", "-1e-400", "0", "inf", "-inf"])
+def test_f64_is_the_nearest_double(v):
+    x = mpmath.mpf(v)
+    assert f64(x) == f64_form(x._mpf_) == float(x) or (math.isnan(f64(x)) and math.isnan(float(x)))
+
+
+def test_object_arrays_keep_their_shape_and_items():
+    items = [mpmath.mpf(i) for i in range(6)]
+    a = object_array(items, (2, 3))
+    assert a.shape == (2, 3) and a.dtype == object and a[1, 2] is items[5]
+    assert object_array([], (0,)).shape == (0,)
+    assert object_array([items[0]], ())[()] is items[0]
+    shape, (rows,) = class_rows((a,), 0)
+    assert shape == (3,) and rows == [[items[0], items[3]], [items[1], items[4]], [items[2], items[5]]]
+    assert class_rows((np.empty((2, 0), dtype=object),), 1) == ((2,), [[[], []]])
+
+
+class _Reads:
+    """A profile stand-in that records the fields read."""
+
+    def __init__(self, **fields):
+        self.fields, self.read = fields, []
+
+    def __getattr__(self, name):
+        self.read.append(name)
+        return self.fields[name]
+
+
+def test_smoothing_classes_reads_the_profile_only_where_it_decides():
+    prof = _Reads(cce_smoothing_classes="axis")
+    assert smoothing_classes(prof, "cce_smoothing_classes", (2, 3, 4), 1, 0.0) == 4  # no smoothing
+    assert smoothing_classes(prof, "cce_smoothing_classes", (2, 3, 4), 2, 0.1) == 4  # the last axis
+    assert prof.read == []
+    assert smoothing_classes(prof, "cce_smoothing_classes", (2, 3, 4), 1, 0.1) == 3
+    assert prof.read == ["cce_smoothing_classes"]
+
+
+def test_the_memo_does_not_key_on_object_arrays():
+    calls = []
+
+    @memo.profile_memo
+    def fn(a, *, profile):
+        calls.append(1)
+        return np.asarray(a).copy()
+
+    x = mpf_array(np.ones(2, np.float32))
+    fn(x, profile="keras3")
+    fn(x, profile="keras3")
+    assert len(calls) == 2  # an object array's bytes are addresses: never a key
+    y = np.ones(2, np.float32)
+    fn(y, profile="keras3")
+    fn(y, profile="keras3")
+    assert len(calls) == 3
