@@ -45,6 +45,7 @@ from reference.floats import (
     at_reference_precision,
     elementwise_arrays,
     f64,
+    f64_form,
     is_f32,
     round_f32,
     sigmoid_pair,
@@ -62,11 +63,18 @@ _EPS64 = float(EPSILON)
 #: Roundings of a float32 ``sigmoid(x) = 1 / (1 + exp(-x))``, relative to its value: the
 #: exp (up to 1 ulp, 2u), the sum and the division.
 SIGMOID_ROUNDINGS = 4
+_lib = mpmath.libmp
+_add, _sub, _mul, _FONE, _make = _lib.mpf_add, _lib.mpf_sub, _lib.mpf_mul, _lib.fone, mpmath.mp.make_mpf
 
 
 def _inexact(v) -> float:
     """``u |v|`` where storing ``v`` as a float32 rounds it, else 0 (a budget: a float)."""
     return U64 * abs(f64(v)) if not is_f32(v) else 0.0
+
+
+def _inexact_form(t) -> float:
+    """``_inexact`` of mpmath's exact form ``(sign, man, exp, bc)``."""
+    return U64 * abs(f64_form(t)) if t[1] and t[3] > 24 else 0.0
 
 
 def _power_spread(f: float, df: float, g: float) -> float:
@@ -91,22 +99,25 @@ def focal_factor(z, dz, s, ds, gamma, q):
     (``_power_spread``). The budget is a Python float (``reference.floats.f64``).
     ``q`` is ``1 - s``, formed without cancellation where ``s`` is a sigmoid (its complement);
     ``f`` is formed as ``z q + (1 - z) s``, which ``1 - p_t`` equals without its cancellation."""
-    w = 1 - z
-    a1, a2 = z * s, w * q
-    p_t = a1 + a2
-    f = z * q + w * s
-    df = abs(f64(s - q)) * dz + abs(f64(z - w)) * ds
+    # on mpmath's exact form: the roundings of the mpf expressions in the comments
+    prec, zt, st, qt = mpmath.mp.prec, z._mpf_, s._mpf_, q._mpf_
+    w = _sub(_FONE, zt, prec, "n")  # 1 - z
+    a1, a2 = _mul(zt, st, prec, "n"), _mul(w, qt, prec, "n")  # z * s, w * q
+    p_t = _add(a1, a2, prec, "n")
+    ft = _add(_mul(zt, qt, prec, "n"), _mul(w, st, prec, "n"), prec, "n")  # z * q + w * s
+    f = _make(ft)
+    df = abs(f64_form(_sub(st, qt, prec, "n"))) * dz + abs(f64_form(_sub(zt, w, prec, "n"))) * ds
     df += (
-        _inexact(a1)
-        + _inexact(w) * abs(f64(q))
-        + _inexact(q) * abs(f64(w))
-        + _inexact(a2)
-        + _inexact(p_t)
-        + _inexact(f)
+        _inexact_form(a1)
+        + _inexact_form(w) * abs(f64_form(qt))
+        + _inexact_form(qt) * abs(f64_form(w))
+        + _inexact_form(a2)
+        + _inexact_form(p_t)
+        + _inexact_form(ft)
     )
     if gamma == 0:
         return mpmath.mpf(1), 0.0, f
-    if f < 0:
+    if ft[0]:  # f < 0 (the sign bit: mpmath has no negative zero)
         raise UndefinedInput("1 - p_t < 0 (a probability outside [0, 1]): a negative base of a power")
     F = f**gamma
     return F, _power_spread(f64(f), df, f64(gamma)), f
@@ -118,7 +129,7 @@ def _element(y, x, z, dz, *, from_logits, gamma, gamma_exact, balance, alpha, pr
         s, q = sigmoid_pair(x)
         ds = SIGMOID_ROUNDINGS * u * f64(s) if not is_f32(s) else 0.0
     else:
-        s, q, ds = x, 1 - x, 0.0
+        s, q, ds = x, _make(_sub(_FONE, x._mpf_, mpmath.mp.prec, "n")), 0.0  # 1 - x
     # the BCE factor
     if from_logits and prof.binary_focal_logits_bce == "logits":
         bce, dbce = _logits_term(x, z, dz)
@@ -132,7 +143,8 @@ def _element(y, x, z, dz, *, from_logits, gamma, gamma_exact, balance, alpha, pr
     # the focal factor
     F, dF, f = focal_factor(z, dz, s, ds, gamma, q)
     Ff, ff = f64(F), f64(f)
-    if gamma != 0 and gamma != gamma_exact and f > 0:  # a float64 implementation uses the exact gamma
+    # (gamma's own exact forms compared first: the usual gamma is a float32, and f > 0 is not read)
+    if gamma._mpf_ != gamma_exact._mpf_ and gamma != 0 and f > 0:  # a float64 implementation uses the exact gamma
         dF += abs(Ff * math.log(ff)) * abs(f64(gamma - gamma_exact))
     # the class-balancing weight
     W, dW = mpmath.mpf(1), 0.0
@@ -143,7 +155,8 @@ def _element(y, x, z, dz, *, from_logits, gamma, gamma_exact, balance, alpha, pr
         W = b1 + b2
         dW = abs(f64(a32 - c32)) * dz + _inexact(b1) + _inexact(wz) * f64(c32) + _inexact(b2) + _inexact(W)
         dW += abs(f64(z)) * abs(f64(a32 - a_exact)) + abs(f64(wz)) * abs(f64(c32 - (1 - a_exact)))
-    loss = W * F * bce
+    prec = mpmath.mp.prec
+    loss = _make(_mul(_mul(W._mpf_, F._mpf_, prec, "n"), bce._mpf_, prec, "n"))  # W * F * bce
     Wf, bf = f64(W), f64(bce)
     budget = abs(Wf * Ff) * dbce + abs(Wf * bf) * (dF + f64(ftz(F))) + abs(Ff * bf) * dW
     return loss, budget

@@ -173,8 +173,26 @@ def to_mpf(x: float | np.floating) -> mpmath.mpf:
 _MPF_OF: dict[float, mpmath.mpf] = {}
 
 
+#: the latest float arrays converted (by dtype, shape and bytes): generation converts each
+#: case's inputs once per profile and per layer (function, loss class, metric)
+_ARRAY_OF: dict[tuple, np.ndarray] = {}
+
+
 def mpf_array(values: np.ndarray) -> np.ndarray:
-    """An object array of exact mpmath numbers with the shape of ``values``."""
+    """An object array of exact mpmath numbers with the shape of ``values`` (a new array
+    each call: the caller may write into it)."""
+    if type(values) is np.ndarray and values.dtype.kind == "f":
+        key = (values.dtype.char, values.shape, values.tobytes())
+        hit = _ARRAY_OF.get(key)
+        if hit is None:
+            if len(_ARRAY_OF) > 512:
+                _ARRAY_OF.clear()
+            hit = _ARRAY_OF[key] = _mpf_array(values)
+        return hit.copy()
+    return _mpf_array(values)
+
+
+def _mpf_array(values) -> np.ndarray:
     arr = np.asarray(values, dtype=np.float64)
     if len(_MPF_OF) > 200_000:
         _MPF_OF.clear()

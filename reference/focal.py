@@ -30,6 +30,7 @@ from reference.floats import (
     at_reference_precision,
     class_rows,
     f64,
+    f64_form,
     is_f32,
     mpf_array,
     object_array,
@@ -45,25 +46,49 @@ __all__ = ["categorical_focal_crossentropy"]
 _LO, _HI = to_mpf(CLIP_LOW), to_mpf(CLIP_HIGH)
 
 
+_lib = mpmath.libmp
+_sub, _exp, _div, _add, _FZERO, _make = (
+    _lib.mpf_sub,
+    _lib.mpf_exp,
+    _lib.mpf_div,
+    _lib.mpf_add,
+    _lib.fzero,
+    mpmath.mp.make_mpf,
+)
+
+
+def _left_sum(terms: list, prec: int) -> tuple:
+    """Python's ``sum`` of mpf terms (``0 + t0 + t1 + ...``, each addition rounded) on
+    their exact forms."""
+    acc = _FZERO
+    for t in terms:
+        acc = _add(acc, t, prec, "n")
+    return acc
+
+
 def _row(y_row, dz_row, x_row, alpha_row, gamma, from_logits):
     """Loss and budget of one row of K classes (lists of mpf; the budget and the magnitude
     are Python floats, ``reference.floats.f64``)."""
     u = U64
     k = len(x_row)
     sum_steps = math.ceil(math.log2(k)) + 1 if k > 1 else 0
+    # the softmax or the renormalisation on mpmath's exact form: the roundings of
+    # ``exp(x - m)``, of Python's ``sum`` (left to right) and of ``e / s`` on mpf
+    prec = mpmath.mp.prec
     if from_logits:
-        m = max(x_row)
-        e = [mpmath.exp(x - m) for x in x_row]
-        s = sum(e)
-        probs = [ei / s for ei in e]
+        m = max(x_row)._mpf_
+        d = [_sub(x._mpf_, m, prec, "n") for x in x_row]  # x - m
+        e = [_exp(di, prec, "n") for di in d]
+        s = _left_sum(e, prec)
+        probs = [_make(_div(ei, s, prec, "n")) for ei in e]
         # softmax in float32: x - m (|x - m| u absolute, so relative in exp), exp, the
         # sum and the division; then the renormalisation's sum and division again.
-        rel = [(abs(f64(x - m)) + 2 + sum_steps) * u + (sum_steps + 1) * u for x in x_row]
+        rel = [(abs(f64_form(di)) + 2 + sum_steps) * u + (sum_steps + 1) * u for di in d]
     else:
-        s = sum(x_row)
-        if s == 0:
+        s = _left_sum([x._mpf_ for x in x_row], prec)
+        if s == _FZERO:
             raise UndefinedInput("a row of y_pred sums to 0: Keras divides 0 by 0 (NaN)")
-        probs = [x / s for x in x_row]
+        probs = [_make(_div(x._mpf_, s, prec, "n")) for x in x_row]
         rel = [(sum_steps + 1) * u] * k
     loss = mpmath.mpf(0)
     budget = magnitude = 0.0

@@ -157,3 +157,54 @@ def test_the_memo_does_not_key_on_object_arrays():
     fn(y, profile="keras3")
     fn(y, profile="keras3")
     assert len(calls) == 3
+
+
+def _plain_cce_logits_loss(z_row, x_row):
+    m = max(x_row)
+    d = [x - m for x in x_row]
+    e = [mpmath.exp(di) for di in d]
+    rest = mpmath.fsum(ei for ei, di in zip(e, d) if di != 0) + (sum(1 for di in d if di == 0) - 1)
+    big_l = mpmath.log1p(rest)
+    loss = mpmath.mpf(0)
+    for z, di in zip(z_row, d):
+        if z:
+            loss += z * (big_l - di)
+    return loss
+
+
+def _plain_focal_loss(z_row, x_row, alpha, gamma, from_logits):
+    lo, hi = (mpmath.mpf(float(np.float32(v))) for v in (1e-7, 1 - 1e-7))
+    if from_logits:
+        m = max(x_row)
+        e = [mpmath.exp(x - m) for x in x_row]
+        s = sum(e)
+        probs = [ei / s for ei in e]
+    else:
+        s = sum(x_row)
+        probs = [x / s for x in x_row]
+    loss = mpmath.mpf(0)
+    for z, p_raw in zip(z_row, probs):
+        if z:
+            p = min(max(p_raw, lo), hi)
+            loss += alpha * (1 - p) ** gamma * (-z * mpmath.log(p))
+    return loss
+
+
+ROWS = st.lists(st.floats(-30, 30, width=32), min_size=1, max_size=6)
+
+
+@settings(max_examples=150, deadline=None)
+@given(x=ROWS, hot=st.integers(0, 5), from_logits=st.booleans())
+def test_categorical_rows_are_the_plain_expressions(x, hot, from_logits):
+    from reference.cce import _logits_row
+    from reference.focal import _row as focal_row
+
+    with mpmath.workdps(DEFAULT_DPS):
+        xm = [mpmath.mpf(v) for v in x]
+        z = [mpmath.mpf(1) if i == hot % len(x) else mpmath.mpf(0) for i in range(len(x))]
+        assert _same(_logits_row(z, [0.0] * len(x), xm)[0], _plain_cce_logits_loss(z, xm))
+        if not from_logits:
+            xm = [abs(v) + 1 for v in xm]  # a row of positive weights, renormalised
+        alpha, gamma = [mpmath.mpf(0.25)] * len(x), mpmath.mpf(2)
+        got = focal_row(z, [0.0] * len(x), xm, alpha, 2.0, from_logits)[0]
+        assert _same(got, _plain_focal_loss(z, xm, alpha[0], gamma, from_logits))
