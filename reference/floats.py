@@ -74,7 +74,7 @@ def log1p(x: mpmath.mpf) -> mpmath.mpf:
     mpmath's own steps on the exact form (10 guard bits, ``1 + x`` at twice the working
     precision, then one log; ``x - x^2/2`` below ``2^-(prec + 10)``; the result rounded to
     the working precision). The hot loops of the reference call it some 30,000 times per
-    generation, at a third of ``mpmath.log1p``'s cost (tests/test_reference_precision.py
+    generation, at a third of ``mpmath.log1p``'s cost (tests/test_reference_exact_form.py
     compares the two)."""
     t = x._mpf_
     if not t[1] or t[0]:

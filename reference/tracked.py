@@ -102,8 +102,10 @@ class Tracked:
         for i, v in enumerate(value.flat):
             m = abs(f64(v))
             mags.append(m)
-            if m and m <= _FTZ_FLOOR64 and ftz(v):  # below the smallest normal: may flush
-                flat_b[i] = flat_b[i] + f64(ftz(v))
+            if m and m <= _FTZ_FLOOR64:  # near or below the smallest normal: ftz decides exactly
+                flushed = ftz(v)
+                if flushed:
+                    flat_b[i] = flat_b[i] + f64(flushed)
         return Tracked(value, budget, object_array(mags, value.shape), np.ones(value.shape, int))
 
     @property
@@ -198,6 +200,8 @@ def _as_obj(a) -> np.ndarray:
 @at_reference_precision
 def tolerance_of(t: Tracked) -> np.ndarray:
     """The absolute float32 tolerance of each element of ``t``, by the module's rule."""
+    if not t.budget.shape == t.magnitude.shape == t.value.shape:
+        raise ValueError(f"a Tracked of mixed shapes: {t.value.shape}, {t.budget.shape}, {t.magnitude.shape}")
     terms = t.terms if t.terms.shape == t.value.shape else np.broadcast_to(t.terms, t.value.shape)
     tols = []
     for v, n, b, m in zip(t.value.flat, terms.flat, t.budget.flat, t.magnitude.flat):
