@@ -23,6 +23,7 @@ import mpmath
 import numpy as np
 
 from reference.errors import SpecError, checked_axis
+from reference.exact import FONE, FZERO, absolute, add, exp, inexact32, log, lt, make, mul, neg, sub
 from reference.floats import (
     CLIP_HIGH,
     CLIP_LOW,
@@ -66,45 +67,28 @@ def binary_inputs(y_true: np.ndarray, y_pred: np.ndarray, prof: Profile) -> tupl
 
 
 # The two per-element kernels below run some 50,000 times per generation, so they work on
-# mpmath's exact form ``(sign, man, exp, bc)`` with its own libmp functions: the same
+# mpmath's exact form ``(sign, man, exp, bc)`` with libmp's functions (``reference.exact``): the same
 # operations, roundings (to the working precision, to nearest) and results as the mpf
 # operators spelled in each comment, at a fraction of the cost (``mpf`` dispatch and
 # conversion dominate at 50 digits).
-_lib = mpmath.libmp
-_mpf_add, _mpf_sub, _mpf_mul, _mpf_log, _mpf_exp = (
-    _lib.mpf_add,
-    _lib.mpf_sub,
-    _lib.mpf_mul,
-    _lib.mpf_log,
-    _lib.mpf_exp,
-)
-_FONE, _FZERO = _lib.fone, _lib.fzero
-_make = mpmath.mp.make_mpf
-
-
-def _inexact32(t) -> bool:
-    """``not is_f32`` of an exact form: finite, nonzero and more than 24 bits."""
-    return bool(t[1]) and t[3] > 24
-
-
 def _logits_term(x, z, dz):
     """Exact loss for one logit, and the budget of the roundings its algorithm needs (a
     Python float: ``reference.floats.f64``)."""
     u = U64
     prec = mpmath.mp.prec
     xt, zt = x._mpf_, z._mpf_
-    neg_abs = _lib.mpf_neg(_lib.mpf_abs(xt, prec, "n"), prec, "n")  # -abs(x)
-    softplus_tail = log1p(_make(_mpf_exp(neg_abs, prec, "n")))._mpf_  # log1p(exp(-|x|))
-    relu = xt if not xt[0] else _FZERO  # max(x, 0)
-    xz = _mpf_mul(xt, zt, prec, "n")  # x * z
-    loss = _mpf_add(_mpf_sub(relu, xz, prec, "n"), softplus_tail, prec, "n")  # relu - xz + tail
+    neg_abs = neg(absolute(xt, prec, "n"), prec, "n")  # -abs(x)
+    softplus_tail = log1p(make(exp(neg_abs, prec, "n")))._mpf_  # log1p(exp(-|x|))
+    relu = xt if not xt[0] else FZERO  # max(x, 0)
+    xz = mul(xt, zt, prec, "n")  # x * z
+    loss = add(sub(relu, xz, prec, "n"), softplus_tail, prec, "n")  # relu - xz + tail
     budget = dz * abs(f64_form(xt))  # dl/dz = -x
-    if _inexact32(xz):
+    if inexact32(xz):
         budget += u * abs(f64_form(xz))
-    one_minus_z = _mpf_sub(_FONE, zt, prec, "n")  # 1 - z
-    if _inexact32(one_minus_z):  # JAX form: (1 - z) * softplus(x)
+    one_minus_z = sub(FONE, zt, prec, "n")  # 1 - z
+    if inexact32(one_minus_z):  # JAX form: (1 - z) * softplus(x)
         budget += u * abs(f64_form(one_minus_z)) * (f64_form(relu) + f64_form(softplus_tail))
-    return _make(loss), budget
+    return make(loss), budget
 
 
 _LO_T, _HI_T, _EPS_T = _LO._mpf_, _HI._mpf_, _EPS._mpf_
@@ -116,37 +100,35 @@ def _probability_term(p_in, z, dz, double_epsilon: bool):
     u = U64
     prec = mpmath.mp.prec
     p, zt = p_in._mpf_, z._mpf_
-    if _lib.mpf_lt(p, _LO_T):  # min(max(p, eps), 1 - eps)
+    if lt(p, _LO_T):  # min(max(p, eps), 1 - eps)
         p = _LO_T
-    elif _lib.mpf_lt(_HI_T, p):
+    elif lt(_HI_T, p):
         p = _HI_T
-    q = _mpf_sub(_FONE, p, prec, "n")  # 1 - p
-    one_minus_z = _mpf_sub(_FONE, zt, prec, "n")  # 1 - z
+    q = sub(FONE, p, prec, "n")  # 1 - p
+    one_minus_z = sub(FONE, zt, prec, "n")  # 1 - z
     if double_epsilon:
-        a, b = _mpf_add(p, _EPS_T, prec, "n"), _mpf_add(q, _EPS_T, prec, "n")
+        a, b = add(p, _EPS_T, prec, "n"), add(q, _EPS_T, prec, "n")
     else:
         a, b = p, q
     # a hard label with no smoothing budget needs one of the two logs: the other's term is
     # exactly 0 and nothing below reads it (every use is scaled by dz, or by 1 - z, or by z)
     hard = not dz
-    log_a = _mpf_log(a, prec, "n") if zt != _FZERO or not hard else _FZERO
-    log_b = _mpf_log(b, prec, "n") if one_minus_z != _FZERO or not hard else _FZERO
+    log_a = log(a, prec, "n") if zt != FZERO or not hard else FZERO
+    log_b = log(b, prec, "n") if one_minus_z != FZERO or not hard else FZERO
     # -(z * log_a + one_minus_z * log_b)
-    loss = _lib.mpf_neg(
-        _mpf_add(_mpf_mul(zt, log_a, prec, "n"), _mpf_mul(one_minus_z, log_b, prec, "n"), prec, "n"), prec, "n"
-    )
+    loss = neg(add(mul(zt, log_a, prec, "n"), mul(one_minus_z, log_b, prec, "n"), prec, "n"), prec, "n")
     abs_log_b, abs_omz = abs(f64_form(log_b)), abs(f64_form(one_minus_z))
     budget = dz * (abs(f64_form(log_a)) + abs_log_b)
-    if _inexact32(one_minus_z):
+    if inexact32(one_minus_z):
         budget += u * abs_omz * abs_log_b
-    if _inexact32(q):  # 1 - p rounded: |d l / d q| * u * q
+    if inexact32(q):  # 1 - p rounded: |d l / d q| * u * q
         budget += u * abs_omz * f64_form(q) / f64_form(b)
     if double_epsilon:
-        if _inexact32(a):
+        if inexact32(a):
             budget += u * abs(f64_form(zt))
-        if _inexact32(b):
+        if inexact32(b):
             budget += u * abs_omz
-    return _make(loss), budget
+    return make(loss), budget
 
 
 @profile_memo

@@ -37,6 +37,7 @@ import numpy as np
 
 from reference.bce import _logits_term, _probability_term, binary_inputs
 from reference.errors import SpecError, UndefinedInput, checked_axis
+from reference.exact import FONE, add, make, mul, rounding32, sub
 from reference.floats import (
     CLIP_HIGH,
     CLIP_LOW,
@@ -63,18 +64,11 @@ _EPS64 = float(EPSILON)
 #: Roundings of a float32 ``sigmoid(x) = 1 / (1 + exp(-x))``, relative to its value: the
 #: exp (up to 1 ulp, 2u), the sum and the division.
 SIGMOID_ROUNDINGS = 4
-_lib = mpmath.libmp
-_add, _sub, _mul, _FONE, _make = _lib.mpf_add, _lib.mpf_sub, _lib.mpf_mul, _lib.fone, mpmath.mp.make_mpf
 
 
 def _inexact(v) -> float:
     """``u |v|`` where storing ``v`` as a float32 rounds it, else 0 (a budget: a float)."""
     return U64 * abs(f64(v)) if not is_f32(v) else 0.0
-
-
-def _inexact_form(t) -> float:
-    """``_inexact`` of mpmath's exact form ``(sign, man, exp, bc)``."""
-    return U64 * abs(f64_form(t)) if t[1] and t[3] > 24 else 0.0
 
 
 def _power_spread(f: float, df: float, g: float) -> float:
@@ -101,19 +95,19 @@ def focal_factor(z, dz, s, ds, gamma, q):
     ``f`` is formed as ``z q + (1 - z) s``, which ``1 - p_t`` equals without its cancellation."""
     # on mpmath's exact form: the roundings of the mpf expressions in the comments
     prec, zt, st, qt = mpmath.mp.prec, z._mpf_, s._mpf_, q._mpf_
-    w = _sub(_FONE, zt, prec, "n")  # 1 - z
-    a1, a2 = _mul(zt, st, prec, "n"), _mul(w, qt, prec, "n")  # z * s, w * q
-    p_t = _add(a1, a2, prec, "n")
-    ft = _add(_mul(zt, qt, prec, "n"), _mul(w, st, prec, "n"), prec, "n")  # z * q + w * s
-    f = _make(ft)
-    df = abs(f64_form(_sub(st, qt, prec, "n"))) * dz + abs(f64_form(_sub(zt, w, prec, "n"))) * ds
+    w = sub(FONE, zt, prec, "n")  # 1 - z
+    a1, a2 = mul(zt, st, prec, "n"), mul(w, qt, prec, "n")  # z * s, w * q
+    p_t = add(a1, a2, prec, "n")
+    ft = add(mul(zt, qt, prec, "n"), mul(w, st, prec, "n"), prec, "n")  # z * q + w * s
+    f = make(ft)
+    df = abs(f64_form(sub(st, qt, prec, "n"))) * dz + abs(f64_form(sub(zt, w, prec, "n"))) * ds
     df += (
-        _inexact_form(a1)
-        + _inexact_form(w) * abs(f64_form(qt))
-        + _inexact_form(qt) * abs(f64_form(w))
-        + _inexact_form(a2)
-        + _inexact_form(p_t)
-        + _inexact_form(ft)
+        rounding32(a1)
+        + rounding32(w) * abs(f64_form(qt))
+        + rounding32(qt) * abs(f64_form(w))
+        + rounding32(a2)
+        + rounding32(p_t)
+        + rounding32(ft)
     )
     if gamma == 0:
         return mpmath.mpf(1), 0.0, f
@@ -129,7 +123,7 @@ def _element(y, x, z, dz, *, from_logits, gamma, gamma_exact, balance, alpha, pr
         s, q = sigmoid_pair(x)
         ds = SIGMOID_ROUNDINGS * u * f64(s) if not is_f32(s) else 0.0
     else:
-        s, q, ds = x, _make(_sub(_FONE, x._mpf_, mpmath.mp.prec, "n")), 0.0  # 1 - x
+        s, q, ds = x, make(sub(FONE, x._mpf_, mpmath.mp.prec, "n")), 0.0  # 1 - x
     # the BCE factor
     if from_logits and prof.binary_focal_logits_bce == "logits":
         bce, dbce = _logits_term(x, z, dz)
@@ -156,7 +150,7 @@ def _element(y, x, z, dz, *, from_logits, gamma, gamma_exact, balance, alpha, pr
         dW = abs(f64(a32 - c32)) * dz + _inexact(b1) + _inexact(wz) * f64(c32) + _inexact(b2) + _inexact(W)
         dW += abs(f64(z)) * abs(f64(a32 - a_exact)) + abs(f64(wz)) * abs(f64(c32 - (1 - a_exact)))
     prec = mpmath.mp.prec
-    loss = _make(_mul(_mul(W._mpf_, F._mpf_, prec, "n"), bce._mpf_, prec, "n"))  # W * F * bce
+    loss = make(mul(mul(W._mpf_, F._mpf_, prec, "n"), bce._mpf_, prec, "n"))  # W * F * bce
     Wf, bf = f64(W), f64(bce)
     budget = abs(Wf * Ff) * dbce + abs(Wf * bf) * (dF + f64(ftz(F))) + abs(Ff * bf) * dW
     return loss, budget

@@ -26,6 +26,7 @@ import mpmath
 import numpy as np
 
 from reference.errors import SpecError, UndefinedInput, checked_axis
+from reference.exact import FONE, FZERO, add, exp, from_int, fsum, ftz64, make, mul, sub
 from reference.floats import (
     CLIP_HIGH,
     CLIP_LOW,
@@ -68,46 +69,33 @@ def _logits_row(z_row, dz_row, x_row):
     # on mpmath's exact form (the same roundings as the mpf expressions in the comments)
     prec = mpmath.mp.prec
     m = max(x_row)._mpf_
-    d = [_sub(x._mpf_, m, prec, "n") for x in x_row]  # x - m
-    e = [_exp(di, prec, "n") for di in d]  # exp(d)
-    s = _sum(e, prec, "n")  # fsum(e)
+    d = [sub(x._mpf_, m, prec, "n") for x in x_row]  # x - m
+    e = [exp(di, prec, "n") for di in d]  # exp(d)
+    s = fsum(e, prec, "n")  # fsum(e)
     # L = log(s) = log1p(s - 1), with s - 1 summed from the terms other than the largest
     # logits' exp(0) = 1: log(s) of an s within 1e-17 of 1 would lose 17 of the 50 digits
-    others = [ei for ei, di in zip(e, d) if di != _FZERO]
-    rest = _add(_sum(others, prec, "n"), _from_int(len(d) - len(others) - 1), prec, "n")
-    big_l = log1p(_make(rest))._mpf_
+    others = [ei for ei, di in zip(e, d) if di != FZERO]
+    rest = add(fsum(others, prec, "n"), from_int(len(d) - len(others) - 1), prec, "n")
+    big_l = log1p(make(rest))._mpf_
     s64 = f64_form(s)
-    sum_rounding = min((_sum_steps(len(d)) + 1) * u, f64_form(_sub(s, _FONE, prec, "n")) / s64)
+    sum_rounding = min((_sum_steps(len(d)) + 1) * u, f64_form(sub(s, FONE, prec, "n")) / s64)
     # exp(0) of the largest logit is exactly 1 in every libm: only the others round
     err_l = (
-        u * math.fsum(f64_form(ei) / s64 * (abs(f64_form(di)) + 2) for ei, di in zip(e, d) if di != _FZERO)
+        u * math.fsum(f64_form(ei) / s64 * (abs(f64_form(di)) + 2) for ei, di in zip(e, d) if di != FZERO)
         + sum_rounding
     )
-    loss = _FZERO
+    loss = FZERO
     budget = magnitude = 0.0
     for z, dz, di in zip(z_row, dz_row, d):
         if not z and not dz:  # a zero label, exactly: its term is 0 and moves nothing
             continue
-        nll = _sub(big_l, di, prec, "n")  # -log_softmax, >= 0
-        term = _mul(z._mpf_, nll, prec, "n")
-        loss = _add(loss, term, prec, "n")
+        nll = sub(big_l, di, prec, "n")  # -log_softmax, >= 0
+        term = mul(z._mpf_, nll, prec, "n")
+        loss = add(loss, term, prec, "n")
         term64 = f64_form(term)
         magnitude += abs(term64)
-        flushed = abs(term64) if term[1] and term[2] + term[3] <= -126 else 0.0  # f64(ftz(term))
-        budget += abs(f64(z)) * (u * abs(f64_form(di)) + err_l) + dz * f64_form(nll) + flushed
-    return _make(loss), budget, magnitude
-
-
-_lib = mpmath.libmp
-_add, _sub, _mul, _exp, _sum, _from_int = (
-    _lib.mpf_add,
-    _lib.mpf_sub,
-    _lib.mpf_mul,
-    _lib.mpf_exp,
-    _lib.mpf_sum,
-    _lib.from_int,
-)
-_FZERO, _FONE, _make = _lib.fzero, _lib.fone, mpmath.mp.make_mpf
+        budget += abs(f64(z)) * (u * abs(f64_form(di)) + err_l) + dz * f64_form(nll) + ftz64(term)
+    return make(loss), budget, magnitude
 
 
 def _probability_row(z_row, dz_row, x_row):

@@ -60,6 +60,7 @@ import mpmath
 import numpy as np
 
 from reference.errors import SpecError, UndefinedInput
+from reference.exact import FZERO, add, make, mul
 from reference.floats import (
     EPSILON,
     UNIT_ROUNDOFF,
@@ -78,7 +79,6 @@ from reference.tracked import Tracked
 __all__ = ["ctc_loss", "ctc", "ctc_batch_cost"]
 
 _U = float(UNIT_ROUNDOFF)
-_lib = mpmath.libmp
 _EPS = to_mpf(EPSILON)
 
 
@@ -186,24 +186,24 @@ def _nll(probs: np.ndarray, log_norm, logp: np.ndarray, err: np.ndarray, label: 
         return (mpmath.inf if label else mpmath.mpf(0), mpmath.mpf(0)), 0.0
     # the recursion on mpmath's exact form: the roundings of ``a += alpha[s - 1]`` and
     # ``a * p`` on mpf, without their dispatch (T * S additions and products per sample)
-    prec, add, mul, fzero = mpmath.mp.prec, _lib.mpf_add, _lib.mpf_mul, _lib.fzero
+    prec = mpmath.mp.prec
     rows = [[row[c]._mpf_ for c in ext] for row in probs.tolist()]  # p_t(l'_s)
-    alpha = [fzero] * n
+    alpha = [FZERO] * n
     alpha[0] = rows[0][0]
     if n > 1:
         alpha[1] = rows[0][1]
     for row in rows[1:]:
-        new = [fzero] * n
+        new = [FZERO] * n
         for s in range(n):
             a = alpha[s]
             if s >= 1:
                 a = add(a, alpha[s - 1], prec, "n")
             if skip[s]:
                 a = add(a, alpha[s - 2], prec, "n")
-            if a != fzero:
+            if a != FZERO:
                 new[s] = mul(a, row[s], prec, "n")
         alpha = new
-    total = mpmath.mp.make_mpf(add(alpha[n - 1], alpha[n - 2] if n > 1 else fzero, prec, "n"))
+    total = make(add(alpha[n - 1], alpha[n - 2] if n > 1 else FZERO, prec, "n"))
     if total == 0:
         return (mpmath.inf, mpmath.mpf(0)), 0.0
     log_total = mpmath.log(total)

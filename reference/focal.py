@@ -23,6 +23,7 @@ import mpmath
 import numpy as np
 
 from reference.errors import SpecError, UndefinedInput, checked_axis
+from reference.exact import FZERO, add, div, exp, make, sub
 from reference.floats import (
     CLIP_HIGH,
     CLIP_LOW,
@@ -46,23 +47,12 @@ __all__ = ["categorical_focal_crossentropy"]
 _LO, _HI = to_mpf(CLIP_LOW), to_mpf(CLIP_HIGH)
 
 
-_lib = mpmath.libmp
-_sub, _exp, _div, _add, _FZERO, _make = (
-    _lib.mpf_sub,
-    _lib.mpf_exp,
-    _lib.mpf_div,
-    _lib.mpf_add,
-    _lib.fzero,
-    mpmath.mp.make_mpf,
-)
-
-
 def _left_sum(terms: list, prec: int) -> tuple:
     """Python's ``sum`` of mpf terms (``0 + t0 + t1 + ...``, each addition rounded) on
     their exact forms."""
-    acc = _FZERO
+    acc = FZERO
     for t in terms:
-        acc = _add(acc, t, prec, "n")
+        acc = add(acc, t, prec, "n")
     return acc
 
 
@@ -77,18 +67,18 @@ def _row(y_row, dz_row, x_row, alpha_row, gamma, from_logits):
     prec = mpmath.mp.prec
     if from_logits:
         m = max(x_row)._mpf_
-        d = [_sub(x._mpf_, m, prec, "n") for x in x_row]  # x - m
-        e = [_exp(di, prec, "n") for di in d]
+        d = [sub(x._mpf_, m, prec, "n") for x in x_row]  # x - m
+        e = [exp(di, prec, "n") for di in d]
         s = _left_sum(e, prec)
-        probs = [_make(_div(ei, s, prec, "n")) for ei in e]
+        probs = [make(div(ei, s, prec, "n")) for ei in e]
         # softmax in float32: x - m (|x - m| u absolute, so relative in exp), exp, the
         # sum and the division; then the renormalisation's sum and division again.
         rel = [(abs(f64_form(di)) + 2 + sum_steps) * u + (sum_steps + 1) * u for di in d]
     else:
         s = _left_sum([x._mpf_ for x in x_row], prec)
-        if s == _FZERO:
+        if s == FZERO:
             raise UndefinedInput("a row of y_pred sums to 0: Keras divides 0 by 0 (NaN)")
-        probs = [_make(_div(x._mpf_, s, prec, "n")) for x in x_row]
+        probs = [make(div(x._mpf_, s, prec, "n")) for x in x_row]
         rel = [(sum_steps + 1) * u] * k
     loss = mpmath.mpf(0)
     budget = magnitude = 0.0

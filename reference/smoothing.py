@@ -5,7 +5,8 @@ from __future__ import annotations
 import mpmath
 import numpy as np
 
-from reference.floats import U64, elementwise_arrays, f64, f64_form, mp, round_f32, to_mpf
+from reference.exact import add, ftz64, make, mul, rounding32
+from reference.floats import elementwise_arrays, f64, f64_form, mp, round_f32, to_mpf
 from reference.profiles import Profile
 from reference.tracked import ftz
 
@@ -34,31 +35,18 @@ def smooth_labels(
     exact_c1, exact_c2 = 1 - ls, ls * toward
     c1 = round_f32(1 - ls_seen)
     c2 = round_f32(ls32 * toward) if toward != mpmath.mpf(1) / 2 else round_f32(ls_seen / 2)
-    u = U64  # the budgets are Python floats (reference.floats.f64)
-    per_y = f64(abs(c1 - exact_c1))
+    per_y = f64(abs(c1 - exact_c1))  # budgets are Python floats (reference.floats.f64)
     constant = f64(abs(c2 - exact_c2)) + f64(ftz(c2))
     # per element, on mpmath's exact form (the same roundings as ``y * c1 + c2`` on mpf)
     prec, c1t, c2t = mp.prec, c1._mpf_, c2._mpf_
     results = []
     for y in y_true.flat:
         yt = y._mpf_ if type(y) is mpmath.mpf else mpmath.mpf(y)._mpf_
-        prod = _mpf_mul(yt, c1t, prec, "n")  # y * c1
-        val = _mpf_add(prod, c2t, prec, "n")  # prod + c2
-        budget = abs(f64_form(yt)) * per_y + constant + _ftz64(val)
-        if prod[1] and prod[3] > 24:  # not is_f32(prod)
-            budget += u * abs(f64_form(prod))
-        if val[1] and val[3] > 24:
-            budget += u * abs(f64_form(val))
-        results.append((_make_mpf(val), budget))
+        prod = mul(yt, c1t, prec, "n")  # y * c1
+        val = add(prod, c2t, prec, "n")  # prod + c2
+        budget = abs(f64_form(yt)) * per_y + constant + ftz64(val) + rounding32(prod) + rounding32(val)
+        results.append((make(val), budget))
     return elementwise_arrays(results, y_true.shape)
-
-
-_mpf_mul, _mpf_add, _make_mpf = mpmath.libmp.mpf_mul, mpmath.libmp.mpf_add, mp.make_mpf
-
-
-def _ftz64(t) -> float:
-    """``f64(ftz(x))`` of an exact form: ``|x|`` when ``0 < |x| < 2^-126``, else 0."""
-    return abs(f64_form(t)) if t[1] and t[2] + t[3] <= -126 else 0.0
 
 
 def smoothing_classes(profile: Profile, field: str, shape: tuple, ax: int, label_smoothing: float) -> int:

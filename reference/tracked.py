@@ -43,6 +43,7 @@ from dataclasses import dataclass
 import mpmath
 import numpy as np
 
+from reference.exact import flushes32
 from reference.floats import U64, at_reference_precision, f64, object_array, ulp32
 
 __all__ = ["K_EVAL", "Tracked", "tolerance_of", "ftz"]
@@ -64,7 +65,7 @@ def ftz(x) -> mpmath.mpf:
     if t is None:
         ax = abs(mpmath.mpf(x))
         return ax if 0 < ax < FTZ_FLOOR else _ZERO
-    if t[1] and t[2] + t[3] <= -126:
+    if flushes32(t):
         return abs(x)
     return _ZERO
 

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reference import memo, profiles
+from reference import exact, memo, profiles
 from reference.bce import _logits_term, _probability_term
 from reference.floats import (
     DEFAULT_DPS,
@@ -31,6 +31,7 @@ from reference.floats import (
     sigmoid_residual,
 )
 from reference.smoothing import smooth_labels, smoothing_classes
+from reference.tracked import ftz
 
 F32 = st.floats(width=32, allow_nan=False, allow_infinity=False)
 DPS = st.sampled_from([DEFAULT_DPS, DEFAULT_DPS + 15, DEFAULT_DPS + 40])
@@ -102,6 +103,40 @@ def test_smoothed_labels_are_the_plain_expressions(y, ls):
         ls_m = mpmath.mpf(ls)
         c1, c2 = round_f32(1 - ls_m), round_f32(ls_m / 2)
         assert all(_same(zi, yi * c1 + c2) for zi, yi in zip(z.flat, yt.flat))
+
+
+_EDGES = [
+    "0",
+    "1",
+    "-0.5",
+    "16777215",
+    "16777217",
+    "0.1",
+    "1e-45",
+    "1.2e-38",
+    "1.17549435e-38",
+    "-1e-40",
+    "1e-400",
+    "inf",
+    "-inf",
+    "nan",
+]
+
+
+@pytest.mark.parametrize("v", _EDGES)
+def test_exact_forms_float32_tests_are_the_mpf_ones(v):
+    # the kernels' budget terms read these on the exact form: ``rounding32`` is the ``u |x|``
+    # of ``not is_f32`` and ``ftz64`` is ``f64(ftz(x))``, at 50 digits where 0.1 has > 24 bits
+    from reference.floats import U64, is_f32
+
+    with mpmath.workdps(DEFAULT_DPS):
+        x = mpmath.mpf(v)
+        t = x._mpf_
+        finite = mpmath.isfinite(x)
+        assert exact.inexact32(t) == (finite and not is_f32(x))
+        assert exact.rounding32(t) == (U64 * abs(f64(x)) if finite and not is_f32(x) else 0.0)
+        assert exact.flushes32(t) == (0 < abs(x) < mpmath.mpf(2) ** -126)
+        assert exact.ftz64(t) == f64(ftz(x))
 
 
 @pytest.mark.parametrize("v", ["1", "-2.5", "1e-310", "4e-320", "1e308", "1e400", "-1e-400", "0", "inf", "-inf"])
