@@ -9,9 +9,12 @@ fails any check raises ``FixtureError`` naming the file, the case id and the fie
 
 Beside the YAML files, ``MANIFEST.json`` records each file's sha256 and its case counts
 per profile and tier, and ``compiled/NAME.json`` holds each file's parsed document as
-JSON. A loader that finds a YAML file and its compiled twin both matching the manifest
-reads the twin (about ten times faster than parsing YAML); anything else, including a
-twin that fails the semantic checks, goes the full way: safe YAML, the schema, the checks.
+JSON on two lines: the header with an index of the case ids and tiers, then the cases. A
+loader that finds a YAML file and its compiled twin both matching the manifest reads the
+twin's index and builds each case from the second line when the case is first read
+(``_TwinCase``), so collection parses no case; anything else, including an index not as
+generated or a case the twin cannot give, goes the full way: safe YAML, the schema, the
+checks.
 
 PYTEST_DONT_REWRITE: pytest loads this package as its plugin; its asserts need no rewriting, and skipping it keeps start-up fast.
 """
@@ -323,6 +326,10 @@ def _case_doc(case: CaseText) -> dict:
     return doc
 
 
+def _json_line(obj) -> str:
+    return json.dumps(obj, separators=(",", ":")) + "\n"
+
+
 def render_tree(documents: dict[str, tuple[str, dict[str, Any], list[CaseText]]], source_sha256: str) -> dict[str, str]:
     """Relative path -> text for a whole fixtures directory: each YAML file, its compiled
     JSON twin (``compiled/NAME.json``: the YAML's parsed document) and ``MANIFEST.json``.
@@ -332,8 +339,10 @@ def render_tree(documents: dict[str, tuple[str, dict[str, Any], list[CaseText]]]
     files: dict[str, dict] = {}
     for name, (api, provenance, cases) in sorted(documents.items()):
         text = render_document(api, provenance, cases)
-        parsed = {"format": FORMAT, "api": api, "provenance": provenance, "cases": [_case_doc(c) for c in cases]}
-        twin = json.dumps(parsed, separators=(",", ":")) + "\n"  # key order as in the YAML
+        # two lines: the header with an index of the cases (what collection reads), then the
+        # cases as the YAML's document has them (read when a case runs); key order as in the YAML
+        head = {"format": FORMAT, "api": api, "provenance": provenance, "index": [[c.id, c.tiers] for c in cases]}
+        twin = _json_line(head) + _json_line([_case_doc(c) for c in cases])
         texts[name] = text
         texts[f"{COMPILED}/{Path(name).stem}.json"] = twin
         files[name] = {"sha256": _sha(text), "compiled_sha256": _sha(twin), "cases": case_counts(cases)}
@@ -586,7 +595,6 @@ def _build(doc: dict, file: str, trusted: bool = False) -> tuple[dict, list[Load
     document the manifest vouches for, whose values were checked when it was generated)."""
     from conformance import registry
 
-    array, output = (_trusted_array, _trusted_output) if trusted else (read_array, _output)
     shape = registry.get(doc["api"]).call
     cases: list[LoadedCase] = []
     seen: set[str] = set()
@@ -595,25 +603,28 @@ def _build(doc: dict, file: str, trusted: bool = False) -> tuple[dict, list[Load
         if cid in seen:
             raise FixtureError(file, cid, f"cases/{i}/id", "duplicate case id")
         seen.add(cid)
-        inputs = shape.read_inputs(
-            c["inputs"], f"cases/{i}/inputs", lambda where, node, cid=cid: array(file, cid, where, node)
-        )
-        expected = {}
-        for prof, e in c["expected"].items():
-            if "error" in e:
-                expected[prof] = Expected(error=e["error"])
-            else:
-                outs = tuple(
-                    output(file, cid, f"cases/{i}/expected/{prof}/outputs/{j}", o) for j, o in enumerate(e["outputs"])
-                )
-                expected[prof] = Expected(outputs=outs)
-        tier = c["tier"]
-        tiers = dict(tier) if isinstance(tier, dict) else {p: tier for p in expected}
-        cases.append(
-            LoadedCase(cid, doc["api"], tiers, dict(c.get("params") or {}), inputs, expected, c.get("note", ""), file)
-        )
+        cases.append(_build_case(c, i, doc["api"], shape, file, trusted))
     header = {k: v for k, v in doc.items() if k != "cases"}
     return header, cases
+
+
+def _build_case(c: dict, i: int, api: str, shape, file: str, trusted: bool) -> LoadedCase:
+    """One case of a document: its arrays read (checked value by value unless ``trusted``)."""
+    array, output = (_trusted_array, _trusted_output) if trusted else (read_array, _output)
+    cid = c["id"]
+    inputs = shape.read_inputs(c["inputs"], f"cases/{i}/inputs", lambda where, node: array(file, cid, where, node))
+    expected = {}
+    for prof, e in c["expected"].items():
+        if "error" in e:
+            expected[prof] = Expected(error=e["error"])
+        else:
+            outs = tuple(
+                output(file, cid, f"cases/{i}/expected/{prof}/outputs/{j}", o) for j, o in enumerate(e["outputs"])
+            )
+            expected[prof] = Expected(outputs=outs)
+    tier = c["tier"]
+    tiers = dict(tier) if isinstance(tier, dict) else {p: tier for p in expected}
+    return LoadedCase(cid, api, tiers, dict(c.get("params") or {}), inputs, expected, c.get("note", ""), file)
 
 
 def _manifest_entry(path: Path) -> dict | None:
@@ -649,8 +660,9 @@ def check_manifest(path: Path, text: str) -> dict | None:
     return entry
 
 
-def _compiled(path: Path, entry: dict | None) -> dict | None:
-    """The compiled twin's document, when it matches the manifest; else None."""
+def _compiled(path: Path, entry: dict | None) -> tuple[dict, str] | None:
+    """The compiled twin's header (with its ``index`` of case ids and tiers) and the text of
+    its cases line, when the twin matches the manifest; else None."""
     if entry is None or not entry.get("compiled_sha256"):
         return None
     twin = path.parent / COMPILED / f"{path.stem}.json"
@@ -660,25 +672,127 @@ def _compiled(path: Path, entry: dict | None) -> dict | None:
         return None
     if _sha(text) != entry["compiled_sha256"]:
         return None
+    head, _, body = text.partition("\n")
     try:
-        doc = json.loads(text)
+        header = json.loads(head)
     except ValueError:
         return None
-    return doc if isinstance(doc, dict) else None
+    return (header, body) if isinstance(header, dict) else None
+
+
+#: the fields of a twin's case that are built when first read
+_DEFERRED = ("params", "inputs", "expected", "note")
+
+
+class _TwinCase(LoadedCase):
+    """A case of a compiled twin the manifest vouches for. Its id, API, tiers and file come
+    from the twin's index; its params, inputs, expected outputs and note are built from the
+    twin's cases line the first time one of them is read. Collection reads only the index,
+    so collecting every case parses and builds no array; a run builds each case it runs."""
+
+    def __init__(self, id: str, api: str, tiers: dict[str, str], file: str, twin: _Twin):
+        for k, v in (("id", id), ("api", api), ("tiers", tiers), ("file", file), ("_twin", twin)):
+            object.__setattr__(self, k, v)
+
+    def __getattr__(self, name):  # called only for what is not set yet: the deferred fields
+        if name not in _DEFERRED:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        built = self._twin.case(self.id)
+        for k in _DEFERRED:
+            object.__setattr__(self, k, getattr(built, k))
+        return getattr(self, name)
+
+    def __reduce__(self):  # pickled (``--isolate``) as the plain case, arrays and all
+        return LoadedCase, (
+            self.id,
+            self.api,
+            self.tiers,
+            self.params,
+            self.inputs,
+            self.expected,
+            self.note,
+            self.file,
+        )
+
+
+class _Twin:
+    """The cases line of one compiled twin: parsed when a case of it is first read, each case
+    built when read. Where the twin cannot give a case (it should always: the manifest vouches
+    for it), the YAML file is loaded the full way, once, and its errors are the ones reported."""
+
+    def __init__(self, path: Path, api: str, body: str):
+        self.path, self.api, self._body = path, api, body
+        self._docs: dict[str, tuple[int, dict]] | None = None
+        self._fallback: dict[str, LoadedCase] | FixtureError | None = None
+
+    def case(self, case_id: str) -> LoadedCase:
+        if self._fallback is None:
+            try:
+                from conformance import registry
+
+                if self._docs is None:
+                    self._docs = {c["id"]: (i, c) for i, c in enumerate(json.loads(self._body))}
+                    self._body = ""
+                i, c = self._docs[case_id]
+                return _build_case(c, i, self.api, registry.get(self.api).call, str(self.path), trusted=True)
+            except Exception:  # noqa: BLE001 - any doubt: the full way
+                self._fallback = self._load_yaml()
+        if isinstance(self._fallback, FixtureError):
+            raise self._fallback
+        if case_id not in self._fallback:
+            raise FixtureError(str(self.path), case_id, "", "is in the compiled twin's index but not in the file")
+        return self._fallback[case_id]
+
+    def _load_yaml(self) -> dict[str, LoadedCase] | FixtureError:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            return FixtureError(str(self.path), None, "", f"cannot be read: {exc}")
+        try:
+            return {c.id: c for c in load_fixture_text(text, str(self.path))[1]}
+        except FixtureError as exc:
+            return exc
+
+
+def _indexed(path: Path, header: dict, body: str) -> tuple[dict, list[LoadedCase]] | None:
+    """A twin's cases from its index (``_TwinCase``); None where the index is not as
+    generate writes it (the caller then loads the file the full way)."""
+    from conformance import registry
+
+    api, index = header.get("api"), header.get("index")
+    if not isinstance(api, str) or not isinstance(index, list):
+        return None
+    try:
+        registry.get(api)
+    except KeyError:
+        return None
+    twin, file, seen = _Twin(path, api, body), str(path), set()
+    cases: list[LoadedCase] = []
+    for entry in index:
+        if not (
+            isinstance(entry, list) and len(entry) == 2 and isinstance(entry[0], str) and isinstance(entry[1], dict)
+        ):
+            return None
+        cid, tiers = entry
+        if cid in seen or not tiers or not all(p in PROFILES and t in TIERS for p, t in tiers.items()):
+            return None
+        seen.add(cid)
+        cases.append(_TwinCase(cid, api, tiers, file, twin))
+    return {k: v for k, v in header.items() if k != "index"}, cases
 
 
 def load_fixture_file(path: str | Path, *, verify_manifest: bool = True) -> tuple[dict, list[LoadedCase]]:
-    """Load one fixture file (the compiled twin when the manifest vouches for it)."""
+    """Load one fixture file: from its compiled twin when the manifest vouches for it (the
+    cases' arrays then built when first read), else the full way."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise FixtureError(str(path), None, "", f"cannot be read: {exc}") from None
     entry = check_manifest(path, text) if verify_manifest else None
-    doc = _compiled(path, entry)
-    if doc is not None:
-        try:
-            return _build(doc, str(path), trusted=True)
-        except Exception:  # noqa: BLE001 - any doubt: the full way, whose errors are the ones reported
-            pass
+    twin = _compiled(path, entry)
+    if twin is not None:
+        loaded = _indexed(path, *twin)
+        if loaded is not None:
+            return loaded
     return load_fixture_text(text, str(path))

@@ -290,6 +290,9 @@ class CaseItem(pytest.Item):
         from conformance.summary import record
 
         state = self.config.stash[_STATE]
+        # a case from a compiled twin is built when first read: here, before the candidate
+        # runs, so a FixtureError is reported as the fixture's and never as the candidate's
+        self.case.expected  # noqa: B018
         if state.isolated is not None:
             verdict = state.isolated.run(self.case)
         else:
@@ -301,11 +304,15 @@ class CaseItem(pytest.Item):
             raise CaseFailure(verdict)
 
     def repr_failure(self, excinfo, style=None):
+        from conformance.fixture_format import FixtureError
+
         if isinstance(excinfo.value, CaseFailure):
             from conformance.runner import format_failure
 
             state = self.config.stash[_STATE]
             return format_failure(self.case, excinfo.value.verdict, state.profile, state.spec)
+        if isinstance(excinfo.value, FixtureError):
+            return f"fixture case rejected: {excinfo.value}"
         return super().repr_failure(excinfo, style)
 
     def reportinfo(self):

@@ -110,3 +110,100 @@ def test_the_cache_can_be_turned_off(tmp_path, monkeypatch):
     monkeypatch.setenv("KERAS_CONFORMANCE_CACHE", "off")
     load_fixture_text(yaml.safe_dump(first_cases()), "a.yaml")
     assert list(tmp_path.glob("*.json")) == []
+
+
+# --------------------------------------------------------------------------- compiled twins
+# A packaged file loads from its compiled twin: collection reads the twin's index line (ids
+# and tiers) and each case's arrays are built when the case is first read.
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+NAME = "losses.poisson.yaml"
+
+
+def _copy(tmp_path: Path, twin=None, yaml_text=None) -> Path:
+    """NAME, its twin (or ``twin``) and a manifest that vouches for both, in ``tmp_path``."""
+    import hashlib
+    import json
+
+    from conformance.fixture_format import COMPILED, MANIFEST
+
+    def sha(t):
+        return hashlib.sha256(t.encode()).hexdigest()
+
+    text = yaml_text if yaml_text is not None else (FIXTURES / NAME).read_text()
+    twin = twin if twin is not None else (FIXTURES / COMPILED / f"{Path(NAME).stem}.json").read_text()
+    (tmp_path / COMPILED).mkdir()
+    (tmp_path / NAME).write_text(text)
+    (tmp_path / COMPILED / f"{Path(NAME).stem}.json").write_text(twin)
+    entry = {"sha256": sha(text), "compiled_sha256": sha(twin)}
+    (tmp_path / MANIFEST).write_text(json.dumps({"files": {NAME: entry}}))
+    return tmp_path / NAME
+
+
+def _eager(path: Path):
+    return load_fixture_text(path.read_text(), str(path))[1]
+
+
+def _same_cases(a, b) -> bool:
+    import numpy as np
+
+    def flat(c):
+        outs = [
+            (p, e.error, [(o.shape, o.values.tobytes(), o.tol.tobytes()) for o in e.outputs])
+            for p, e in c.expected.items()
+        ]
+        ins = {k: (v.dtype.str, v.shape, v.tobytes()) if isinstance(v, np.ndarray) else v for k, v in c.inputs.items()}
+        return (c.id, c.api, c.tiers, c.params, ins, outs, c.note)
+
+    return [flat(c) for c in a] == [flat(c) for c in b]
+
+
+def test_a_twins_cases_are_built_when_first_read_and_equal_the_yamls(tmp_path):
+    import pickle
+
+    from conformance.fixture_format import LoadedCase, load_fixture_file
+
+    path = _copy(tmp_path)
+    _, cases = load_fixture_file(path)
+    assert all("inputs" not in vars(c) and "expected" not in vars(c) for c in cases)  # nothing built yet
+    assert [(c.id, c.tiers) for c in cases] == [(c.id, c.tiers) for c in _eager(path)]
+    assert _same_cases(cases, _eager(path))  # reading them builds them, the same as the YAML's
+    sent = pickle.loads(pickle.dumps(cases[0]))  # as --isolate sends a case: the plain case, built
+    assert type(sent) is LoadedCase and _same_cases([sent], [cases[0]])
+
+
+def test_a_twin_that_cannot_give_its_cases_falls_back_to_the_yaml(tmp_path):
+    from conformance.fixture_format import COMPILED, load_fixture_file
+
+    twin = (FIXTURES / COMPILED / f"{Path(NAME).stem}.json").read_text()
+    head, _, _ = twin.partition("\n")
+    path = _copy(tmp_path, twin=head + "\n[]\n")  # vouched for, and its cases line empty
+    _, cases = load_fixture_file(path)
+    assert "inputs" not in vars(cases[0])
+    assert _same_cases(cases, _eager(path))
+
+
+def test_a_twin_whose_index_is_not_as_generated_is_not_used(tmp_path):
+    import json
+
+    from conformance.fixture_format import COMPILED, LoadedCase, load_fixture_file
+
+    head, _, body = (FIXTURES / COMPILED / f"{Path(NAME).stem}.json").read_text().partition("\n")
+    header = json.loads(head)
+    header["index"][1] = header["index"][0]  # a duplicate id
+    path = _copy(tmp_path, twin=json.dumps(header) + "\n" + body)
+    _, cases = load_fixture_file(path)
+    assert all(type(c) is LoadedCase for c in cases)  # loaded the full way, at once
+    assert _same_cases(cases, _eager(path))
+
+
+def test_a_case_the_twin_cannot_give_gets_the_yamls_error_when_read(tmp_path):
+    from conformance.fixture_format import COMPILED, load_fixture_file
+
+    twin = (FIXTURES / COMPILED / f"{Path(NAME).stem}.json").read_text()
+    head, _, _ = twin.partition("\n")
+    bad = (FIXTURES / NAME).read_text().replace("tier: core", "tier: sometimes", 1)
+    path = _copy(tmp_path, twin=head + "\n[]\n", yaml_text=bad)
+    _, cases = load_fixture_file(path)  # the index is fine: collection goes on
+    for c in cases[:2]:
+        with pytest.raises(FixtureError, match="tier"):
+            c.inputs  # noqa: B018 - reading it builds it

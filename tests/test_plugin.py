@@ -322,6 +322,34 @@ def test_a_fixture_file_that_does_not_match_the_manifest_is_reported(run, pytest
     result.stdout.fnmatch_lines(["*losses.binary_crossentropy.yaml*does not match MANIFEST.json*"])
 
 
+def test_a_twin_case_that_cannot_be_built_fails_alone_as_the_fixtures_fault(run, pytester):
+    # a twin vouched for by the manifest whose cases line is gone, beside a YAML file that
+    # is broken: collection reads only the index, so each case of that file fails when it
+    # runs, naming the fixture's error; every other file's cases still run
+    import hashlib
+
+    d = pytester.mkdir("fx")
+    (d / "compiled").mkdir()
+    manifest = json.loads((FIXTURES / "MANIFEST.json").read_text())
+    files = {}
+    for name in ("losses.poisson.yaml", "losses.kl_divergence.yaml"):
+        text = (FIXTURES / name).read_text()
+        twin = (FIXTURES / "compiled" / name.replace(".yaml", ".json")).read_text()
+        if name == "losses.poisson.yaml":
+            text = text.replace("tier: core", "tier: sometimes", 1)
+            twin = twin.partition("\n")[0] + "\n[]\n"
+        (d / name).write_text(text)
+        (d / "compiled" / name.replace(".yaml", ".json")).write_text(twin)
+        files[name] = {**manifest["files"][name], "sha256": hashlib.sha256(text.encode()).hexdigest(),
+                       "compiled_sha256": hashlib.sha256(twin.encode()).hexdigest()}  # fmt: skip
+    (d / "MANIFEST.json").write_text(json.dumps({**manifest, "files": files}))
+    result = run("--candidate", "numpy-example", "--fixtures-dir", str(d), "-q", "-k", "not metric")
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("failed", 0) > 20 and outcomes.get("passed", 0) > 20 and "errors" not in outcomes
+    result.stdout.fnmatch_lines(["*fixture case rejected*losses.poisson.yaml*tier*"])
+    assert "the candidate raised" not in result.stdout.str()
+
+
 # --------------------------------------------------------------------------- hypothesis mode
 def test_the_hypothesis_mode_passes_a_correct_candidate_and_prints_its_rate(run):
     from conformance import registry
