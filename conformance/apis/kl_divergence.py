@@ -133,7 +133,9 @@ like `BinaryCrossentropy`. See docs/semantics.md §13.
 def grad_function_cases() -> Iterator[Case]:
     """``grad.kl_divergence``: shapes and target kinds, seeded random calls, and the clip
     region of ``y_pred`` (edge: below eps and above 1 the gradient stops) and of ``y_true``
-    (a zero label is eps); exactly at eps and at 1 (quirk)."""
+    (a zero label is eps); exactly at eps and at 1 (quirk); and ``y_pred`` broadcast against
+    ``y_true`` as a column and a row (``grad-kld-broadcast-pred-*``: the gradient sums over
+    the broadcast axis)."""
     rng = np.random.default_rng(20261241)
     api = f"grad.{FN}"
     for shape, kind in itertools.product(((5,), (3, 4), (2, 3, 4)), ("onehot", "simplex", "uniform")):

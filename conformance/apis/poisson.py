@@ -127,7 +127,9 @@ See docs/semantics.md §14.
 
 # --------------------------------------------------------------------------- gradients
 def grad_function_cases() -> Iterator[Case]:
-    """``grad.poisson``: shapes, seeded random calls, and small, zero and large rates (edge)."""
+    """``grad.poisson``: shapes, seeded random calls, small, zero and large rates (edge), and
+    ``y_pred`` broadcast against ``y_true`` as a column and a row
+    (``grad-poisson-broadcast-pred-*``: the gradient sums over the broadcast axis)."""
     rng = np.random.default_rng(20261251)
     api = f"grad.{FN}"
     for shape in ((5,), (1, 4), (3, 4), (2, 3, 4)):
