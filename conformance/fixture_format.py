@@ -590,9 +590,8 @@ def _trusted_output(file, case_id, where, node) -> Output:
     )
 
 
-def _build(doc: dict, file: str, trusted: bool = False) -> tuple[dict, list[LoadedCase]]:
-    """The semantic checks and the cases of a schema-valid document (``trusted``: a
-    document the manifest vouches for, whose values were checked when it was generated)."""
+def _build(doc: dict, file: str) -> tuple[dict, list[LoadedCase]]:
+    """The semantic checks and the cases of a schema-valid document."""
     from conformance import registry
 
     shape = registry.get(doc["api"]).call
@@ -603,13 +602,14 @@ def _build(doc: dict, file: str, trusted: bool = False) -> tuple[dict, list[Load
         if cid in seen:
             raise FixtureError(file, cid, f"cases/{i}/id", "duplicate case id")
         seen.add(cid)
-        cases.append(_build_case(c, i, doc["api"], shape, file, trusted))
+        cases.append(_build_case(c, i, doc["api"], shape, file, trusted=False))
     header = {k: v for k, v in doc.items() if k != "cases"}
     return header, cases
 
 
 def _build_case(c: dict, i: int, api: str, shape, file: str, trusted: bool) -> LoadedCase:
-    """One case of a document: its arrays read (checked value by value unless ``trusted``)."""
+    """One case of a document: its arrays read, checked value by value unless ``trusted`` (a
+    compiled twin the manifest vouches for, whose values were checked when it was generated)."""
     array, output = (_trusted_array, _trusted_output) if trusted else (read_array, _output)
     cid = c["id"]
     inputs = shape.read_inputs(c["inputs"], f"cases/{i}/inputs", lambda where, node: array(file, cid, where, node))
