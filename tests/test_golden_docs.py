@@ -38,6 +38,20 @@ def test_docs_are_deterministic_and_cover_each_function():
     assert "16.1180956 | 15.4249485" in bce  # keras3 | keras2 for y=1, p=0 (the double epsilon)
 
 
+def test_every_api_has_cases_shown_on_its_page():
+    from conformance import registry
+    from conformance.fixture_format import load_fixture_file
+
+    pages = render_docs(ROOT / "fixtures")
+    missing = []
+    for api in registry.apis():
+        page = pages[f"{api.docs}.md"]
+        ids = [c.id for c in load_fixture_file(ROOT / "fixtures" / api.fixture_file)[1]]
+        if not any(f"| `{i}` |" in page for i in ids):
+            missing.append(api.name)
+    assert missing == []
+
+
 def test_a_stale_doc_is_named(tmp_path, capsys):
     out = tmp_path / "golden"
     assert cli(["docs", "--fixtures", str(ROOT / "fixtures"), "--out", str(out)]) == 0

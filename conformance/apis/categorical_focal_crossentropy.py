@@ -198,6 +198,10 @@ DOCS = (
                 "through the renormalisation or the softmax.",
             ),
             Theme("Clipped, unnormalised and saturated rows", ("grad-focal-edge-*", "grad-focal-quirk-*")),
+            Theme(
+                "The loss class: reductions and a clipped, unnormalised batch",
+                ("grad-focal-loss-*-wper-sample-shape4x3-*", "grad-focal-loss-edge-clipped-unnormalised"),
+            ),
         ),
     ),
 )
