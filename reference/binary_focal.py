@@ -66,9 +66,26 @@ _EPS64 = float(EPSILON)
 SIGMOID_ROUNDINGS = 4
 
 
-def _inexact(v) -> float:
-    """``u |v|`` where storing ``v`` as a float32 rounds it, else 0 (a budget: a float)."""
-    return U64 * abs(f64(v)) if not is_f32(v) else 0.0
+def base_roundings(a1, w, q, a2, p_t, f) -> float:
+    """The roundings of a float32 ``f = 1 - p_t``, on exact forms: ``z s``, ``1 - z``, ``1 - s``
+    (each moving its product), ``(1 - z)(1 - s)``, ``p_t`` and ``f`` (a budget: a float)."""
+    return (
+        rounding32(a1)
+        + rounding32(w) * abs(f64_form(q))
+        + rounding32(q) * abs(f64_form(w))
+        + rounding32(a2)
+        + rounding32(p_t)
+        + rounding32(f)
+    )
+
+
+def balance_weight(z, w, a32, c32):
+    """The class-balancing weight ``W = z a + (1 - z)(1 - a)`` with float32 ``a32`` and
+    ``c32 = 1 - a``, ``w = 1 - z``, and the roundings of its float32 evaluation: ``z a``,
+    ``1 - z`` (moving its product), ``w c`` and the sum (a budget: a float)."""
+    b1, b2 = z * a32, w * c32
+    W = b1 + b2
+    return W, rounding32(b1._mpf_) + rounding32(w._mpf_) * f64(c32) + rounding32(b2._mpf_) + rounding32(W._mpf_)
 
 
 def _power_spread(f: float, df: float, g: float) -> float:
@@ -101,14 +118,7 @@ def focal_factor(z, dz, s, ds, gamma, q):
     ft = add(mul(zt, qt, prec, "n"), mul(w, st, prec, "n"), prec, "n")  # z * q + w * s
     f = make(ft)
     df = abs(f64_form(sub(st, qt, prec, "n"))) * dz + abs(f64_form(sub(zt, w, prec, "n"))) * ds
-    df += (
-        rounding32(a1)
-        + rounding32(w) * abs(f64_form(qt))
-        + rounding32(qt) * abs(f64_form(w))
-        + rounding32(a2)
-        + rounding32(p_t)
-        + rounding32(ft)
-    )
+    df += base_roundings(a1, w, qt, a2, p_t, ft)
     if gamma == 0:
         return mpmath.mpf(1), 0.0, f
     if ft[0]:  # f < 0 (the sign bit: mpmath has no negative zero)
@@ -145,9 +155,8 @@ def _element(y, x, z, dz, *, from_logits, gamma, gamma_exact, balance, alpha, pr
     if balance:
         a32, c32, a_exact = alpha
         wz = 1 - z
-        b1, b2 = z * a32, wz * c32
-        W = b1 + b2
-        dW = abs(f64(a32 - c32)) * dz + _inexact(b1) + _inexact(wz) * f64(c32) + _inexact(b2) + _inexact(W)
+        W, rounded = balance_weight(z, wz, a32, c32)
+        dW = abs(f64(a32 - c32)) * dz + rounded
         dW += abs(f64(z)) * abs(f64(a32 - a_exact)) + abs(f64(wz)) * abs(f64(c32 - (1 - a_exact)))
     prec = mpmath.mp.prec
     loss = make(mul(mul(W._mpf_, F._mpf_, prec, "n"), bce._mpf_, prec, "n"))  # W * F * bce

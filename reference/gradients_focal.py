@@ -38,7 +38,7 @@ import mpmath
 import numpy as np
 
 from reference.bce import _logits_term
-from reference.binary_focal import SIGMOID_ROUNDINGS, _inexact
+from reference.binary_focal import SIGMOID_ROUNDINGS, balance_weight, base_roundings
 from reference.floats import (
     CLIP_HIGH,
     CLIP_LOW,
@@ -189,8 +189,7 @@ def _element_tracked(z, dz, xin, gamma32, gamma_exact, alpha, mode, double):
             lambda h: _element64(z6, s6 + h, x6, f6 + h * (1 - 2 * z6), g6, al6, mode, double, inside), steps
         )
     # the roundings of z s, 1 - z, 1 - s, (1 - z)(1 - s), p_t, 1 - p_t: f alone
-    df = _inexact(a1) + _inexact(w) * abs(f64(q)) + _inexact(q) * abs(f64(w)) + _inexact(a2)
-    df += _inexact(a1 + a2) + _inexact(f)
+    df = base_roundings(a1._mpf_, w._mpf_, q._mpf_, a2._mpf_, (a1 + a2)._mpf_, f._mpf_)
     if gamma32 != 0 and df:
         steps = (max(-df, -f6), df)
         budget += _spread(lambda h: _element64(z6, s6, x6, f6 + h, g6, al6, mode, double), steps)
@@ -198,9 +197,7 @@ def _element_tracked(z, dz, xin, gamma32, gamma_exact, alpha, mode, double):
         budget += abs(_element64(z6, s6, x6, f6, f64(gamma_exact), al6, mode, double) - f64(g))
     if alpha is not None:
         a32, c32 = alpha
-        W = z * a32 + w * c32
-        b1, b2 = z * a32, w * c32
-        dw = _inexact(b1) + _inexact(w) * f64(c32) + _inexact(b2) + _inexact(W)
+        _, dw = balance_weight(z, w, a32, c32)
         if dw:  # the weight's roundings: dW times the unweighted gradient
             budget += dw * abs(_element64(z6, s6, x6, f6, g6, None, mode, double))
     return g, mag, budget
